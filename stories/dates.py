@@ -1,0 +1,125 @@
+"""Moments with an honest precision: "May 2025", "June 9, 2025", "June 10, 2025, 10:00 BST".
+
+A moment is stored as a UTC datetime plus a precision. The datetime is the start of the
+period the precision names, computed in the story's timezone, so "May 2025" in London is
+stored as 2025-04-30 23:00 UTC and always shown back as "May 2025", never "May 1".
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import models
+from django.utils import timezone
+
+
+class Precision(models.TextChoices):
+    YEAR = "year", "Year"
+    MONTH = "month", "Month"
+    DAY = "day", "Day"
+    HOUR = "hour", "Hour"
+    MINUTE = "minute", "Minute"
+
+
+_MOMENT = re.compile(
+    r"^(?P<year>\d{4})"
+    r"(?:-(?P<month>\d{2})"
+    r"(?:-(?P<day>\d{2})"
+    r"(?:[T ](?P<hour>\d{2})(?::(?P<minute>\d{2}))?)?)?)?$"
+)
+
+
+def parse_moment(value: str, tz: ZoneInfo) -> tuple[datetime, Precision]:
+    """Parse "2025", "2025-05", "2025-06-09", "2025-06-10T10" or "2025-06-10T10:00" in tz.
+
+    Returns the aware UTC start of the period and its precision; raises ValueError.
+    """
+    match = _MOMENT.match(value.strip())
+    if not match:
+        raise ValueError(
+            f"{value!r} is not a moment: use YYYY, YYYY-MM, YYYY-MM-DD, YYYY-MM-DDTHH or YYYY-MM-DDTHH:MM"
+        )
+    parts = {name: int(text) for name, text in match.groupdict().items() if text is not None}
+    precision = (
+        Precision.MINUTE if "minute" in parts
+        else Precision.HOUR if "hour" in parts
+        else Precision.DAY if "day" in parts
+        else Precision.MONTH if "month" in parts
+        else Precision.YEAR
+    )
+    local = datetime(
+        parts["year"], parts.get("month", 1), parts.get("day", 1),
+        parts.get("hour", 0), parts.get("minute", 0), tzinfo=tz,
+    )
+    return local.astimezone(UTC), precision
+
+
+def truncate(moment: datetime, precision: str, tz: ZoneInfo) -> datetime:
+    """Return the UTC start of the period of `precision` that contains `moment` in tz."""
+    local = moment.astimezone(tz)
+    if precision == Precision.YEAR:
+        local = local.replace(month=1, day=1, hour=0, minute=0)
+    elif precision == Precision.MONTH:
+        local = local.replace(day=1, hour=0, minute=0)
+    elif precision == Precision.DAY:
+        local = local.replace(hour=0, minute=0)
+    elif precision == Precision.HOUR:
+        local = local.replace(minute=0)
+    return local.replace(second=0, microsecond=0).astimezone(UTC)
+
+
+def period_end(moment: datetime, precision: str, tz: ZoneInfo) -> datetime:
+    """Return the UTC end (exclusive) of the period that starts at `moment`."""
+    local = moment.astimezone(tz)
+    if precision == Precision.YEAR:
+        end = local.replace(year=local.year + 1)
+    elif precision == Precision.MONTH:
+        end = local.replace(year=local.year + local.month // 12, month=local.month % 12 + 1)
+    elif precision == Precision.DAY:
+        end = datetime.combine(local.date() + timedelta(days=1), local.time(), tzinfo=tz)
+    elif precision == Precision.HOUR:
+        return moment + timedelta(hours=1)
+    else:
+        return moment + timedelta(minutes=1)
+    return end.astimezone(UTC)
+
+
+def format_moment(moment: datetime, precision: str, tz: ZoneInfo) -> str:
+    """Show a moment no more precisely than it is known, in tz with its zone label."""
+    local = moment.astimezone(tz)
+    if precision == Precision.YEAR:
+        return f"{local.year}"
+    if precision == Precision.MONTH:
+        return f"{local:%B} {local.year}"
+    day = f"{local:%B} {local.day}, {local.year}"
+    if precision == Precision.DAY:
+        return day
+    return f"{day}, {local:%H:%M} {local.tzname()}"
+
+
+def iso_for_precision(moment: datetime, precision: str, tz: ZoneInfo) -> str:
+    """The value for <time datetime="…">: as precise as the moment is known (HTML allows 2025-05)."""
+    local = moment.astimezone(tz)
+    if precision == Precision.YEAR:
+        return f"{local.year:04d}"
+    if precision == Precision.MONTH:
+        return f"{local.year:04d}-{local.month:02d}"
+    if precision == Precision.DAY:
+        return local.date().isoformat()
+    return local.isoformat(timespec="minutes")
+
+
+def moment_as_written(moment: datetime, precision: str, tz: ZoneInfo) -> str:
+    """The inverse of parse_moment: the text an editor or an annotation would write."""
+    local = moment.astimezone(tz)
+    if precision == Precision.YEAR:
+        return f"{local:%Y}"
+    if precision == Precision.MONTH:
+        return f"{local:%Y-%m}"
+    if precision == Precision.DAY:
+        return f"{local:%Y-%m-%d}"
+    if precision == Precision.HOUR:
+        return f"{local:%Y-%m-%dT%H}"
+    return f"{local:%Y-%m-%dT%H:%M}"

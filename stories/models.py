@@ -1,0 +1,792 @@
+"""The domain of a developing story: stories, actors, sources, events, claims, citations, updates.
+
+The publishing rule lives in one place, `visible_to_readers()`; every reader-facing query goes
+through a `published()` QuerySet method built on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zoneinfo
+from functools import cached_property
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import Exact
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from .dates import Precision, format_moment, iso_for_precision
+
+
+class PublicationStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+def visible_to_readers(prefix: str = "") -> Q:
+    """The publishing rule: published, and its publication time has come (scheduling needs no cron)."""
+    return Q(
+        **{f"{prefix}status": PublicationStatus.PUBLISHED, f"{prefix}published_at__lte": timezone.now()}
+    )
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known IANA timezone (e.g. Europe/London).")
+
+
+def choices_constraint(field: str, choices: type[models.TextChoices], model: str) -> models.CheckConstraint:
+    """A CheckConstraint so the database, not just the form, refuses a value outside `choices`."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__in": choices.values}), name=f"{model}_{field}_valid"
+    )
+
+
+def published_needs_time(model: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(status=PublicationStatus.DRAFT) | Q(published_at__isnull=False),
+        name=f"{model}_published_has_time",
+    )
+
+
+class PublishableQuerySet(models.QuerySet):
+    def published(self):
+        """Return rows visible to readers now."""
+        return self.filter(visible_to_readers())
+
+
+class Publishable(models.Model):
+    status = models.CharField(
+        max_length=10, choices=PublicationStatus.choices, default=PublicationStatus.DRAFT
+    )
+    published_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When readers can see it. A time in the future schedules publication.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False,
+        help_text="Bumped on every save through the desk; a stale version means someone else saved first.",
+    )
+
+    class Meta:
+        abstract = True
+
+    def is_published(self) -> bool:
+        return (
+            self.status == PublicationStatus.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+
+# --- Story -------------------------------------------------------------------------------------
+
+
+class StoryQuerySet(PublishableQuerySet):
+    def live_first(self):
+        """Order live stories first, then the most recently published."""
+        return self.order_by("-is_live", "-published_at", "-pk")
+
+
+class Story(Publishable):
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, unique=True)
+    standfirst = models.TextField(blank=True, help_text="One or two sentences under the headline.")
+    is_live = models.BooleanField(default=False, help_text="Live coverage is running.")
+    coverage_start = models.DateTimeField(null=True, blank=True)
+    coverage_end = models.DateTimeField(null=True, blank=True)
+    lead_image = models.ImageField(upload_to="stories/", blank=True)
+    lead_image_alt = models.CharField(max_length=300, blank=True)
+    lead_image_credit = models.CharField(max_length=200, blank=True)
+    timezone = models.CharField(
+        max_length=64, default="Europe/London", validators=[validate_timezone],
+        help_text="Times on this story are entered and shown in this zone.",
+    )
+    key_developments = models.TextField(
+        blank=True, help_text="The short summary at the top of the story page: one development per line."
+    )
+    update_sequence = models.PositiveBigIntegerField(
+        default=0, editable=False,
+        help_text="The last sequence number given to a change in this story's updates (the poll cursor).",
+    )
+    history = HistoricalRecords()
+
+    objects = StoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name_plural = "stories"
+        permissions = [("publish_story", "Can publish, schedule and unpublish stories")]
+        indexes = [models.Index(fields=["status", "published_at"])]
+        constraints = [
+            choices_constraint("status", PublicationStatus, "story"),
+            published_needs_time("story"),
+            models.CheckConstraint(
+                condition=Q(lead_image="") | ~Q(lead_image_alt=""), name="story_lead_image_has_alt"
+            ),
+            models.CheckConstraint(
+                condition=Q(coverage_end__isnull=True)
+                | Q(coverage_start__isnull=True)
+                | Q(coverage_end__gte=F("coverage_start")),
+                name="story_coverage_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("stories:story-detail", kwargs={"slug": self.slug})
+
+    @cached_property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+# --- Actors ------------------------------------------------------------------------------------
+
+
+class ActorKind(models.TextChoices):
+    PERSON = "person", "Person"
+    ORGANIZATION = "organization", "Organization"
+    GOVERNMENT_BODY = "government_body", "Government body"
+    COUNTRY = "country", "Country"
+
+
+class ActorQuerySet(PublishableQuerySet):
+    pass
+
+
+class Actor(Publishable):
+    kind = models.CharField(max_length=20, choices=ActorKind.choices)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    role_title = models.CharField(max_length=200, blank=True, help_text="e.g. US Treasury Secretary")
+    affiliation = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="members",
+        help_text="Person → body → country.",
+    )
+    photo = models.ImageField(upload_to="actors/", blank=True)
+    photo_alt = models.CharField(max_length=300, blank=True)
+    photo_credit = models.CharField(max_length=200, blank=True)
+    bio = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    objects = ActorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["kind", "name"])]
+        permissions = [
+            ("publish_actor", "Can publish and unpublish actors"),
+            ("merge_actors", "Can merge duplicate actors"),
+        ]
+        constraints = [
+            choices_constraint("kind", ActorKind, "actor"),
+            choices_constraint("status", PublicationStatus, "actor"),
+            published_needs_time("actor"),
+            models.CheckConstraint(
+                condition=~Q(affiliation=F("pk")), name="actor_not_affiliated_with_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("stories:actor-detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        seen = {self.pk}
+        parent = self.affiliation
+        while parent is not None:
+            if parent.pk in seen:
+                raise ValidationError({"affiliation": "That affiliation would make a loop."})
+            seen.add(parent.pk)
+            parent = parent.affiliation
+
+
+class ActorAlias(models.Model):
+    """A way the actor is written in sources ("Bessent", "Treasury Secretary Scott Bessent")."""
+
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="aliases")
+    alias = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["alias"]
+        verbose_name_plural = "actor aliases"
+        constraints = [
+            # One spelling names one actor, or mention recognition would have to guess.
+            models.UniqueConstraint(Lower("alias"), name="actor_alias_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.alias
+
+
+# --- Sources -----------------------------------------------------------------------------------
+
+
+class SourceKind(models.TextChoices):
+    ARTICLE = "article", "Article"
+    OFFICIAL_STATEMENT = "official_statement", "Official statement"
+    SOCIAL_POST = "social_post", "Social post"
+    DATASET = "dataset", "Dataset"
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class SourceQuerySet(PublishableQuerySet):
+    pass
+
+
+class Source(Publishable):
+    title = models.CharField(max_length=500)
+    slug = models.SlugField(max_length=200, unique=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    author = models.CharField(max_length=200, blank=True)
+    source_published_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the source itself was published."
+    )
+    kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.ARTICLE)
+    text = models.TextField(help_text="The verbatim text. Citations point into it by offset.")
+    sha256 = models.CharField(max_length=64, editable=False)
+    imported_from = models.CharField(
+        max_length=500, unique=True, null=True, blank=True, editable=False,
+        help_text="The file this source was imported from (its natural key on re-import).",
+    )
+    content_group = models.CharField(
+        max_length=200, blank=True,
+        help_text="Sources with the same group are copies of one wire story or press release "
+        "and count as one independent source.",
+    )
+    history = HistoricalRecords(excluded_fields=["text"])
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-source_published_at", "title"]
+        permissions = [("publish_source", "Can publish and unpublish sources")]
+        constraints = [
+            choices_constraint("kind", SourceKind, "source"),
+            choices_constraint("status", PublicationStatus, "source"),
+            published_needs_time("source"),
+            models.CheckConstraint(
+                condition=Exact(Length("sha256"), 64), name="source_sha256_is_full"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.sha256 = text_sha256(self.text)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("stories:source-detail", kwargs={"slug": self.slug})
+
+
+class SourceRevision(models.Model):
+    """An earlier text of a source, kept when the text changed so the change is never silent."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="revisions")
+    text = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-replaced_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source} before {self.replaced_at:%Y-%m-%d %H:%M}"
+
+
+class Mention(models.Model):
+    """Where a source names an actor, found by name or alias."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="mentions")
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="mentions")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["source", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "start"], name="mention_one_per_position"),
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="mention_span_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} in {self.source} at {self.start}"
+
+
+# --- Events ------------------------------------------------------------------------------------
+
+
+class StoryContentQuerySet(PublishableQuerySet):
+    def published(self):
+        """Return rows visible to readers now: published themselves, on a published story."""
+        return self.filter(visible_to_readers(), visible_to_readers("story__"))
+
+
+class Event(Publishable):
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="events")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    occurred_at = models.DateTimeField(help_text="Start of the period the precision names.")
+    precision = models.CharField(max_length=10, choices=Precision.choices, default=Precision.DAY)
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="For spans, like a 90-day truce.")
+    ends_precision = models.CharField(max_length=10, choices=Precision.choices, blank=True)
+    place = models.CharField(max_length=200, blank=True, help_text="e.g. Lancaster House, London")
+    is_key_event = models.BooleanField(default=False)
+    actors = models.ManyToManyField(Actor, through="EventParticipation", related_name="events")
+    seed_key = models.CharField(max_length=200, unique=True, null=True, blank=True, editable=False)
+    history = HistoricalRecords(m2m_fields=[])
+
+    objects = StoryContentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+        permissions = [("publish_event", "Can publish and unpublish events")]
+        indexes = [
+            models.Index(fields=["story", "occurred_at"]),
+            models.Index(fields=["status", "published_at"]),
+        ]
+        constraints = [
+            choices_constraint("status", PublicationStatus, "event"),
+            choices_constraint("precision", Precision, "event"),
+            published_needs_time("event"),
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gte=F("occurred_at")),
+                name="event_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=(Q(ends_at__isnull=True) & Q(ends_precision=""))
+                | (Q(ends_at__isnull=False) & Q(ends_precision__in=Precision.values)),
+                name="event_end_has_precision",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("stories:event-detail", kwargs={"slug": self.story.slug, "pk": self.pk})
+
+    def when_display(self) -> str:
+        tz = self.story.tzinfo
+        start = format_moment(self.occurred_at, self.precision, tz)
+        if self.ends_at is None:
+            return start
+        return f"{start} – {format_moment(self.ends_at, self.ends_precision, tz)}"
+
+    def when_iso(self) -> str:
+        return iso_for_precision(self.occurred_at, self.precision, self.story.tzinfo)
+
+
+class EventParticipation(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="participations")
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="participations")
+    role = models.CharField(max_length=200, blank=True, help_text="e.g. host, lead negotiator")
+
+    class Meta:
+        ordering = ["event", "actor__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "actor"], name="participation_once_per_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} at {self.event}"
+
+
+# --- Claims ------------------------------------------------------------------------------------
+
+
+class ClaimKind(models.TextChoices):
+    DIRECT_QUOTE = "direct_quote", "Direct quote"
+    PARAPHRASE = "paraphrase", "Paraphrase"
+    STATISTIC = "statistic", "Statistic"
+    ASSERTION = "assertion", "Assertion"
+    FORECAST = "forecast", "Forecast"
+    COMMITMENT = "commitment", "Commitment"
+
+
+class VerificationStatus(models.TextChoices):
+    UNREVIEWED = "unreviewed", "Unreviewed"
+    UNVERIFIED = "unverified", "Unverified"
+    CORROBORATED = "corroborated", "Corroborated"
+    DISPUTED = "disputed", "Disputed"
+    INACCURATE = "inaccurate", "Inaccurate"
+    RETRACTED = "retracted", "Retracted"
+
+
+class ReviewState(models.TextChoices):
+    """Whether a claim the importer extracted has been accepted by an editor."""
+
+    CANDIDATE = "candidate", "Candidate (awaiting review)"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+class Outcome(models.TextChoices):
+    FULFILLED = "fulfilled", "Fulfilled"
+    CONTRADICTED = "contradicted", "Contradicted"
+
+
+class ClaimQuerySet(StoryContentQuerySet):
+    def published(self):
+        """Return claims visible to readers now: accepted, published, on a published story."""
+        return super().published().filter(review_state=ReviewState.ACCEPTED)
+
+    def candidates(self):
+        """Return extracted claims waiting for an editor, oldest first."""
+        return self.filter(review_state=ReviewState.CANDIDATE).order_by("created_at", "pk")
+
+
+class Claim(Publishable):
+    story = models.ForeignKey(
+        Story, null=True, blank=True, on_delete=models.CASCADE, related_name="claims",
+        help_text="Empty only for candidates extracted from an article no story uses yet.",
+    )
+    claimant = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.PROTECT, related_name="claims",
+        help_text="Empty when the source itself asserts it.",
+    )
+    claimant_description = models.CharField(
+        max_length=200, blank=True,
+        help_text='The speaker as the source describes them ("one Chinese official").',
+    )
+    kind = models.CharField(max_length=20, choices=ClaimKind.choices)
+    text = models.TextField()
+    made_at = models.DateTimeField(null=True, blank=True)
+    made_precision = models.CharField(max_length=10, choices=Precision.choices, blank=True)
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims_made",
+        help_text="The event it was made at.",
+    )
+    verification_status = models.CharField(
+        max_length=20, choices=VerificationStatus.choices, default=VerificationStatus.UNREVIEWED
+    )
+    verification_note = models.TextField(blank=True, help_text="The editor's reasoning, shown to readers.")
+    review_state = models.CharField(
+        max_length=10, choices=ReviewState.choices, default=ReviewState.ACCEPTED
+    )
+    stat_measure = models.CharField(
+        max_length=200, blank=True,
+        help_text="What a statistic measures; figures with the same measure are compared side by side.",
+    )
+    stat_value = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
+    stat_value_high = models.DecimalField(
+        max_digits=20, decimal_places=4, null=True, blank=True, help_text="Upper end of a range."
+    )
+    stat_unit = models.CharField(max_length=50, blank=True)
+    stat_period = models.CharField(max_length=100, blank=True, help_text="e.g. May 2025")
+    natural_key = models.CharField(
+        max_length=200, unique=True, null=True, blank=True, editable=False,
+        help_text="Annotation key or extraction fingerprint: what makes re-imports idempotent.",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="reviewed_claims", editable=False,
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    outcome = models.CharField(
+        max_length=15, choices=Outcome.choices, blank=True,
+        help_text="For a forecast or commitment: did events bear it out?",
+    )
+    outcome_event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="outcome_of",
+        help_text="The event that fulfilled or contradicted this forecast or commitment.",
+    )
+    contradicts = models.ManyToManyField(
+        "self", symmetrical=True, blank=True,
+        help_text="Claims by the same actor that an editor judged to contradict this one.",
+    )
+    history = HistoricalRecords()
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["made_at", "pk"]
+        permissions = [
+            ("publish_claim", "Can publish and unpublish claims"),
+            ("verify_claim", "Can set a claim's verification status"),
+            ("review_claim", "Can accept or reject extracted candidate claims"),
+        ]
+        indexes = [
+            models.Index(fields=["story", "verification_status"]),
+            models.Index(fields=["review_state", "created_at"]),
+            models.Index(fields=["status", "published_at"]),
+        ]
+        constraints = [
+            choices_constraint("status", PublicationStatus, "claim"),
+            choices_constraint("kind", ClaimKind, "claim"),
+            choices_constraint("verification_status", VerificationStatus, "claim"),
+            choices_constraint("review_state", ReviewState, "claim"),
+            published_needs_time("claim"),
+            models.CheckConstraint(
+                condition=Q(status=PublicationStatus.DRAFT)
+                | (Q(story__isnull=False) & Q(review_state=ReviewState.ACCEPTED)),
+                name="claim_published_is_accepted_on_a_story",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=ClaimKind.STATISTIC) | Q(stat_value__isnull=False),
+                name="claim_statistic_has_value",
+            ),
+            models.CheckConstraint(
+                condition=Q(stat_value_high__isnull=True) | Q(stat_value_high__gte=F("stat_value")),
+                name="claim_statistic_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=(Q(made_at__isnull=True) & Q(made_precision=""))
+                | (Q(made_at__isnull=False) & Q(made_precision__in=Precision.values)),
+                name="claim_made_at_has_precision",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=["", *Outcome.values]), name="claim_outcome_valid"
+            ),
+            models.CheckConstraint(
+                condition=(Q(outcome="") & Q(outcome_event__isnull=True))
+                | (~Q(outcome="") & Q(outcome_event__isnull=False)
+                   & Q(kind__in=[ClaimKind.FORECAST, ClaimKind.COMMITMENT])),
+                name="claim_outcome_is_for_forecasts_with_an_event",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    def get_absolute_url(self) -> str:
+        return reverse("stories:claim-detail", kwargs={"pk": self.pk})
+
+    @property
+    def speaker_display(self) -> str:
+        if self.claimant_id:
+            return self.claimant.name
+        return self.claimant_description
+
+    def made_display(self) -> str:
+        if self.made_at is None:
+            return ""
+        tz = self.story.tzinfo if self.story_id else zoneinfo.ZoneInfo("UTC")
+        return format_moment(self.made_at, self.made_precision, tz)
+
+
+class ClaimStatusChange(models.Model):
+    """One dated step in a claim's verification history."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=VerificationStatus.choices)
+    to_status = models.CharField(max_length=20, choices=VerificationStatus.choices)
+    note = models.TextField(blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="claim_status_changes",
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    prompted_by_update = models.ForeignKey(
+        "Update", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    prompted_by_source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        constraints = [
+            choices_constraint("from_status", VerificationStatus, "claimstatuschange"),
+            choices_constraint("to_status", VerificationStatus, "claimstatuschange"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
+
+# --- Citations ---------------------------------------------------------------------------------
+
+
+class Citation(models.Model):
+    """The exact words of a source that back a claim or an event, pinned by character offsets."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    claim = models.ForeignKey(
+        Claim, null=True, blank=True, on_delete=models.CASCADE, related_name="citations"
+    )
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.CASCADE, related_name="citations"
+    )
+    excerpt = models.TextField()
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    is_stale = models.BooleanField(
+        default=False, editable=False,
+        help_text="The source text changed and this excerpt is no longer found in it.",
+    )
+
+    class Meta:
+        ordering = ["source", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(claim__isnull=False) & Q(event__isnull=True))
+                | (Q(claim__isnull=True) & Q(event__isnull=False)),
+                name="citation_backs_a_claim_or_an_event",
+            ),
+            models.CheckConstraint(
+                condition=Q(end=F("start") + Length("excerpt")) & Q(end__gt=F("start")),
+                name="citation_offsets_span_excerpt",
+            ),
+            models.UniqueConstraint(
+                fields=["claim", "source", "start", "end"], name="citation_unique_for_claim"
+            ),
+            models.UniqueConstraint(
+                fields=["event", "source", "start", "end"], name="citation_unique_for_event"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"“{self.excerpt[:60]}” ({self.source})"
+
+    def save(self, *args, **kwargs) -> None:
+        # The integrity rule of the whole product: a citation quotes its source exactly.
+        if not self.is_stale:
+            self.check_excerpt_matches_source()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.source_id is not None:
+            self.check_excerpt_matches_source()
+
+    def check_excerpt_matches_source(self) -> None:
+        text = self.source.text
+        if self.end is None or self.start is None or text[self.start:self.end] != self.excerpt:
+            raise ValidationError(
+                {"excerpt": f"The excerpt is not at characters {self.start}–{self.end} of “{self.source}”."}
+            )
+
+
+# --- Updates -----------------------------------------------------------------------------------
+
+
+class UpdateKind(models.TextChoices):
+    NEWS = "news", "News"
+    ANALYSIS = "analysis", "Analysis"
+    CORRECTION = "correction", "Correction"
+    SUMMARY = "summary", "Summary"
+
+
+class Update(Publishable):
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="updates")
+    posted_at = models.DateTimeField(default=timezone.now)
+    headline = models.CharField(max_length=300)
+    body = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="updates",
+    )
+    kind = models.CharField(max_length=20, choices=UpdateKind.choices, default=UpdateKind.NEWS)
+    is_pinned = models.BooleanField(default=False)
+    events = models.ManyToManyField(Event, blank=True, related_name="updates")
+    claims = models.ManyToManyField(Claim, blank=True, related_name="updates")
+    image = models.ImageField(upload_to="updates/", blank=True)
+    image_alt = models.CharField(max_length=300, blank=True)
+    image_credit = models.CharField(max_length=200, blank=True)
+    sequence = models.PositiveBigIntegerField(
+        default=0, editable=False,
+        help_text="The story's update_sequence at this update's last reader-visible change.",
+    )
+    seed_key = models.CharField(max_length=200, unique=True, null=True, blank=True, editable=False)
+    history = HistoricalRecords(m2m_fields=[])
+
+    objects = StoryContentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-posted_at", "-pk"]
+        permissions = [
+            ("publish_update", "Can publish and unpublish updates"),
+            ("correct_update", "Can correct published updates"),
+        ]
+        indexes = [
+            models.Index(fields=["story", "-posted_at"]),
+            models.Index(fields=["story", "sequence"]),
+            models.Index(fields=["status", "published_at"]),
+        ]
+        constraints = [
+            choices_constraint("status", PublicationStatus, "update"),
+            choices_constraint("kind", UpdateKind, "update"),
+            published_needs_time("update"),
+            models.CheckConstraint(condition=Q(image="") | ~Q(image_alt=""), name="update_image_has_alt"),
+        ]
+
+    def __str__(self) -> str:
+        return self.headline
+
+    def get_absolute_url(self) -> str:
+        return reverse("stories:update-detail", kwargs={"slug": self.story.slug, "pk": self.pk})
+
+
+class Correction(models.Model):
+    """A public note on a corrected update: what an earlier version said and what changed."""
+
+    update = models.ForeignKey(Update, on_delete=models.CASCADE, related_name="corrections")
+    note = models.TextField(help_text="Correction: an earlier version of this update said …")
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    corrected_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["corrected_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.note[:80]
+
+
+class Rendition(models.Model):
+    """A resized copy of an uploaded image, made once per size and reused."""
+
+    original = models.CharField(max_length=300, help_text="Storage name of the uploaded image.")
+    spec = models.CharField(max_length=20, help_text="thumbnail, card or full")
+    file = models.ImageField(upload_to="renditions/", width_field="width", height_field="height")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["original", "spec"]
+        constraints = [
+            models.UniqueConstraint(fields=["original", "spec"], name="rendition_once_per_size"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original} ({self.spec})"
+
+
+# --- Imports -----------------------------------------------------------------------------------
+
+
+class ImportRecord(models.Model):
+    """What the importer last wrote for one annotation entry, so re-imports leave editors' work alone.
+
+    An entry whose digest is unchanged is skipped even if editors have since edited the object;
+    a changed entry (the annotation file was edited) is applied again.
+    """
+
+    key = models.CharField(max_length=300, unique=True, help_text='e.g. "event:london-talks-open"')
+    digest = models.CharField(max_length=64)
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
