@@ -1,4 +1,10 @@
 import pytest
+from django.conf import settings
+
+
+def pytest_configure(config):
+    # whitenoise warns on every request when STATIC_ROOT is missing (before collectstatic).
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture(autouse=True)
