@@ -1,0 +1,129 @@
+"""One benchmark configuration's setup, run in its own process with the configuration's environment.
+
+    python bench/prepare.py --events N        migrate, build the synthetic story, print the endpoint
+                                              list with SQL queries per request as JSON
+    python bench/prepare.py --import-articles N   time importing N synthetic articles
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.templatetags.static import static  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import NoReverseMatch, reverse  # noqa: E402
+
+from bench.synthetic import build_story, write_articles  # noqa: E402
+from stories.importers import load_seeds, read_seed_directory  # noqa: E402
+from stories.models import Actor, Claim, Story, Update  # noqa: E402
+
+
+def optional_url(name: str, **kwargs) -> str | None:
+    try:
+        return reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return None
+
+
+def endpoints(story: Story) -> list[dict]:
+    """The measured URLs, with any request headers (a current or stale ETag for the poll)."""
+    update = Update.objects.published().filter(story=story).order_by("-posted_at").first()
+    actor = Actor.objects.published().filter(claims__story=story).order_by("pk").first()
+    claim = Claim.objects.published().filter(story=story).order_by("pk").first()
+    rows = [
+        {"name": "static file (whitenoise)", "url": static("css/site.css")},
+        {"name": "minimal Django view (/healthz)", "url": reverse("healthz"), "floor": True},
+        {"name": "story page", "url": story.get_absolute_url()},
+        {"name": "update permalink", "url": update.get_absolute_url()},
+        {"name": "actor page", "url": actor.get_absolute_url()},
+        {"name": "claim page", "url": claim.get_absolute_url()},
+    ]
+    claim_list = optional_url("stories:claim-list")
+    if claim_list:
+        rows.append({"name": "filtered claim list", "url": f"{claim_list}?verification_status=corroborated&story={story.pk}"})
+    api = optional_url("api:claim-list") or ("/api/v1/claims/" if optional_url("api:api-root") else None)
+    if api:
+        rows.append({"name": "JSON API claim list", "url": api})
+    poll = optional_url("stories:update-poll", slug=story.slug)
+    if poll:
+        url = f"{poll}?after={story.update_sequence}"
+        etag = Client().get(url).headers.get("ETag")
+        rows.append({"name": "updates poll, current ETag (304)", "url": url, "headers": {"If-None-Match": etag or ""}})
+        rows.append({"name": "updates poll, stale (200)", "url": f"{poll}?after={max(story.update_sequence - 1, 0)}",
+                     "headers": {"If-None-Match": '"stale"'}})
+    return rows
+
+
+def count_queries(rows: list[dict]) -> None:
+    client = Client()
+    for row in rows:
+        client.get(row["url"], headers=row.get("headers"))  # warm whatever a first request warms
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(row["url"], headers=row.get("headers"))
+        row["status"] = response.status_code
+        row["queries"] = len(queries)
+
+
+def prepare(events: int) -> dict:
+    call_command("migrate", verbosity=0)
+    story = build_story(events)
+    rows = endpoints(story)
+    count_queries(rows)
+    return {"events": events, "endpoints": rows}
+
+
+def time_import(count: int, batches: int = 4) -> dict:
+    """Import the real seeds, then `count` synthetic articles in equal batches, timing each batch.
+
+    Batches go into the same growing database, so a steady articles/s across them shows the
+    import has no quadratic step.
+    """
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    load_seeds(read_seed_directory(settings.NEWSROOM_SEEDS_DIR, max_bytes=settings.NEWSROOM_IMPORT_MAX_BYTES))
+    seeds_seconds = time.perf_counter() - started
+    per_batch = count // batches
+    rates = []
+    with tempfile.TemporaryDirectory() as directory:
+        write_articles(Path(directory) / "all", count)
+        files = sorted((Path(directory) / "all").iterdir())
+        for batch in range(batches):
+            batch_dir = Path(directory) / f"batch-{batch}"
+            batch_dir.mkdir()
+            for file in files[batch * per_batch:(batch + 1) * per_batch]:
+                file.rename(batch_dir / file.name)
+            started = time.perf_counter()
+            load_seeds(read_seed_directory(batch_dir, max_bytes=settings.NEWSROOM_IMPORT_MAX_BYTES))
+            rates.append(per_batch / (time.perf_counter() - started))
+    return {"seeds_seconds": seeds_seconds, "articles": per_batch * batches, "batch_rates": rates}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int)
+    parser.add_argument("--import-articles", type=int)
+    args = parser.parse_args()
+    result = prepare(args.events) if args.events else time_import(args.import_articles)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,227 @@
+"""make bench: serve synthetic stories with gunicorn and production settings, load them with wrk.
+
+For each configuration (database × cache) and each story size N, this:
+1. builds a fresh database with a synthetic story of N events (claims and updates in proportion)
+   through the project's models (bench/prepare.py, in its own process);
+2. serves it with gunicorn, DEBUG off and hashed static files, on 127.0.0.1;
+3. runs wrk against every endpoint in one run, side by side, bounded in time;
+4. prints and writes bench/results.md: requests/s, p50/p99 latency, errors, SQL queries per
+   request and throughput as a ratio to the minimal Django view.
+It also times import_seeds on the seeds and an import of synthetic articles in batches.
+
+    .venv/bin/python bench/run.py                        # the full run (all sizes, all configs)
+    .venv/bin/python bench/run.py --quick                # one small size, short, SQLite + local memory
+    .venv/bin/python bench/run.py --sizes 200 --configs sqlite-locmem --duration 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+PG = "postgres://postgres@127.0.0.1:5432"
+REDIS = "redis://127.0.0.1:6379/15"
+CONFIGS = ["sqlite-locmem", "sqlite-redis", "postgres-locmem", "postgres-redis"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def config_env(config: str, events: int) -> dict:
+    database, cache = config.split("-")
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-" + "x" * 50,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,testserver",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "DJANGO_STATIC_ROOT": str(OUT / "static"),
+        "PYTHONPATH": str(ROOT),
+    }
+    if database == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{OUT / f'bench-{events}.sqlite3'}"
+    else:
+        env["DATABASE_URL"] = f"{PG}/newsroom_bench"
+    if cache == "redis":
+        env["REDIS_URL"] = REDIS
+    else:
+        env.pop("REDIS_URL", None)
+    return env
+
+
+def fresh_database(env: dict) -> None:
+    url = env["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    else:
+        name = url.rsplit("/", 1)[1]
+        for sql in (f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"):
+            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", sql], check=True)
+    if "REDIS_URL" in env:
+        subprocess.run(["redis-cli", "-n", "15", "flushdb"], check=True, stdout=subprocess.DEVNULL)
+
+
+def run_json(args: list[str], env: dict) -> dict:
+    result = subprocess.run([PYTHON, str(ROOT / "bench" / "prepare.py"), *args], env=env, cwd=ROOT,
+                            capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(f"bench/prepare.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+class Server:
+    """gunicorn with production settings on a free loopback port."""
+
+    def __init__(self, env: dict, workers: int) -> None:
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [GUNICORN, "newsroom.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
+             "--worker-class", "gthread", "--threads", "4", "--log-level", "warning"],
+            env=env, cwd=ROOT, start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        sys.exit("gunicorn did not answer /healthz within 30 s")
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def to_ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, headers: dict, *, duration: int, connections: int) -> dict:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": to_ms(re.search(r"\s50%\s+(\S+)", output).group(1)),
+        "p99": to_ms(re.search(r"\s99%\s+(\S+)", output).group(1)),
+        "errors": errors + (int(non_2xx.group(1)) if non_2xx else 0),
+    }
+
+
+def measure(config: str, events: int, args) -> dict:
+    env = config_env(config, events)
+    fresh_database(env)
+    subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
+    prepared = run_json(["--events", str(events)], env)
+    server = Server(env, workers=args.workers)
+    try:
+        for row in prepared["endpoints"]:
+            url = f"http://127.0.0.1:{server.port}{row['url']}"
+            row.update(wrk(url, row.get("headers", {}), duration=args.duration, connections=args.connections))
+            print(f"  {config:16} N={events:<6} {row['name']:34} {row['rps']:9.0f} req/s  "
+                  f"p50 {row['p50']:7.1f} ms  p99 {row['p99']:7.1f} ms  errors {row['errors']}  "
+                  f"queries {row['queries']}", flush=True)
+    finally:
+        server.stop()
+    floor = next(r for r in prepared["endpoints"] if r.get("floor"))["rps"]
+    for row in prepared["endpoints"]:
+        row["ratio"] = row["rps"] / floor if floor else 0.0
+    return prepared
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = int(Path("/proc/meminfo").read_text().split()[1]) // 1024 // 1024
+    return f"{os.cpu_count()} cores ({cpu}), {memory} GiB RAM, {platform.platform()}, Python {platform.python_version()}"
+
+
+def report(results: list[dict], imports: dict | None, args, command: str) -> str:
+    lines = [
+        "# Benchmark results", "",
+        f"Machine: {machine()}.  ",
+        f"Command: `{command}`  ",
+        f"wrk: {args.connections} connections, 2 threads, {args.duration} s per endpoint; "
+        f"gunicorn: {args.workers} gthread workers × 4 threads, DEBUG off, hashed static files.", "",
+        "Ratio = the endpoint's requests/s ÷ the minimal Django view's, in the same run.", "",
+    ]
+    for result in results:
+        lines += [f"## {result['config']}, N = {result['events']:,} events (claims and updates in proportion)", "",
+                  "| endpoint | req/s | p50 ms | p99 ms | errors | SQL queries | ratio to minimal view |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]
+        for row in result["endpoints"]:
+            lines.append(f"| {row['name']} | {row['rps']:.0f} | {row['p50']:.1f} | {row['p99']:.1f} | "
+                         f"{row['errors']} | {row['queries']} | {row['ratio']:.0%} |")
+        lines.append("")
+    if imports:
+        rates = ", ".join(f"{r:.0f}" for r in imports["batch_rates"])
+        lines += ["## Import", "",
+                  f"- `import_seeds` on the two seeds (fresh database, in process): {imports['seeds_seconds']:.2f} s",
+                  f"- {imports['articles']:,} synthetic articles in 4 equal batches into one growing database: "
+                  f"{rates} articles/s per batch (steady = no quadratic step)", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="100,1000,10000")
+    parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--import-articles", type=int, default=1000)
+    parser.add_argument("--quick", action="store_true", help="N=100, 3 s, SQLite + local memory only")
+    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.md")
+    args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.configs, args.duration, args.import_articles = "100", "sqlite-locmem", 3, 100
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install -y wrk")
+    OUT.mkdir(parents=True, exist_ok=True)
+    command = " ".join(["make bench", *(["BENCH_ARGS='" + " ".join(sys.argv[1:]) + "'"] if sys.argv[1:] else [])])
+    results = []
+    for config in args.configs.split(","):
+        for events in map(int, args.sizes.split(",")):
+            results.append({"config": config, "events": events, **measure(config, events, args)})
+    imports = None
+    if args.import_articles:
+        env = config_env(args.configs.split(",")[0], 0)
+        fresh_database(env)
+        imports = run_json(["--import-articles", str(args.import_articles)], env)
+    text = report(results, imports, args, command)
+    args.output.write_text(text + "\n", encoding="utf-8")
+    print("\n" + text)
+
+
+if __name__ == "__main__":
+    main()
