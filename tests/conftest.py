@@ -4,7 +4,8 @@ from django.conf import settings
 
 def pytest_configure(config):
     # whitenoise warns on every request when STATIC_ROOT is missing (before collectstatic).
-    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+    if settings.configured:
+        settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture(autouse=True)
