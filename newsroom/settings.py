@@ -6,6 +6,9 @@ DJANGO_ALLOWED_HOSTS  comma-separated host names.
 DATABASE_URL          default: SQLite file db.sqlite3 beside manage.py; postgres://… for PostgreSQL.
 REDIS_URL             when set, the cache lives in Redis (shared by every worker and server).
 NEWSROOM_IMPORT_MAX_BYTES  largest article file import_seeds accepts (default 2 MiB).
+NEWSROOM_IMAGE_MAX_BYTES   largest image the desk accepts (default 10 MiB).
+NEWSROOM_IMAGE_MAX_PIXELS  most pixels (width × height) an image may have (default 40 million).
+NEWSROOM_DESK_TIME_ZONE    zone for times on objects without a story (default Europe/London).
 """
 
 import os
@@ -64,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "newsroom.logging.RequestLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -193,9 +197,14 @@ NEWSROOM_IMPORT_MAX_BYTES = int(os.environ.get("NEWSROOM_IMPORT_MAX_BYTES", 2 * 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"json": {"()": "newsroom.logging.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Our own request log replaces Django's, which would log each request a second time.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+    },
 }
 
 # Seconds a staff preview link for a draft stays valid.
@@ -226,3 +235,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# Uploaded images: a byte limit checked before Pillow reads anything, and a pixel limit checked
+# from the header alone, so a small file that decompresses to gigabytes is refused unopened.
+NEWSROOM_IMAGE_MAX_BYTES = int(os.environ.get("NEWSROOM_IMAGE_MAX_BYTES", 10 * 1024 * 1024))
+NEWSROOM_IMAGE_MAX_PIXELS = int(os.environ.get("NEWSROOM_IMAGE_MAX_PIXELS", 40_000_000))
+NEWSROOM_DESK_TIME_ZONE = os.environ.get("NEWSROOM_DESK_TIME_ZONE", "Europe/London")

@@ -5,3 +5,11 @@ class StoriesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "stories"
     verbose_name = "Newsroom"
+
+    def ready(self) -> None:
+        from django.contrib.admin.models import LogEntry
+        from django.db.models.signals import post_save
+
+        from newsroom.logging import log_admin_action
+
+        post_save.connect(log_admin_action, sender=LogEntry, dispatch_uid="newsroom-admin-log")

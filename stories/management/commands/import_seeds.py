@@ -1,9 +1,12 @@
+import logging
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from stories.importers import SeedError, load_seeds, read_seed_directory
+
+log = logging.getLogger("newsroom.import")
 
 
 class Command(BaseCommand):
@@ -20,7 +23,13 @@ class Command(BaseCommand):
             seeds = read_seed_directory(path, max_bytes=settings.NEWSROOM_IMPORT_MAX_BYTES)
             report = load_seeds(seeds, dry_run=dry_run)
         except SeedError as error:
+            log.error("import failed", extra={"path": str(path), "file": error.file, "problem": error.problem})
             raise CommandError(f"Import failed, nothing was written. {error}") from None
+        log.info("import finished", extra={
+            "path": str(path), "dry_run": dry_run, "articles": len(seeds.articles),
+            "rows_created": report.total("created"), "rows_updated": report.total("updated"),
+            "rows_unchanged": report.total("unchanged"), "flagged_citations": report.flagged_citations,
+        })
         prefix = "Dry run, nothing written. Would import" if dry_run else "Imported"
         self.stdout.write(
             f"{prefix} {len(seeds.articles)} articles and {len(seeds.annotations)} annotation files: "
