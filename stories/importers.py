@@ -24,6 +24,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from simple_history.utils import bulk_create_with_history
 
 from . import extraction
 from .dates import Precision, parse_moment
@@ -587,20 +588,22 @@ class _Loader:
         fresh = [c for c in candidates if not any(s < c.end and c.start < e for s, e in cited)]
         known = set(Claim.objects.filter(natural_key__in=[c.key for c in fresh]).values_list("natural_key", flat=True))
         self.report.count("candidate claims", "unchanged", len(candidates) - len(fresh) + len(known))
+        new = {}
         for candidate in fresh:
-            if candidate.key in known:
-                continue
-            known.add(candidate.key)
-            claim = Claim.objects.create(
-                story=story, natural_key=candidate.key, review_state=ReviewState.CANDIDATE,
-                verification_status=VerificationStatus.UNREVIEWED, status=PublicationStatus.DRAFT,
-                **candidate.fields,
-            )
-            Citation.objects.create(
-                source=source, claim=claim, start=candidate.start, end=candidate.end,
-                excerpt=source.text[candidate.start:candidate.end],
-            )
-            self.report.count("candidate claims", "created")
+            if candidate.key not in known:
+                new.setdefault(candidate.key, candidate)
+        # Articles can hold dozens of candidates: insert them (and their history rows) in bulk.
+        claims = bulk_create_with_history([
+            Claim(story=story, natural_key=c.key, review_state=ReviewState.CANDIDATE,
+                  verification_status=VerificationStatus.UNREVIEWED, status=PublicationStatus.DRAFT, **c.fields)
+            for c in new.values()
+        ], Claim)
+        # Excerpts are sliced from the source at the offsets, so they match by construction.
+        Citation.objects.bulk_create([
+            Citation(source=source, claim=claim, start=c.start, end=c.end, excerpt=source.text[c.start:c.end])
+            for claim, c in zip(claims, new.values())
+        ])
+        self.report.count("candidate claims", "created", len(claims))
 
 
 @dataclass(frozen=True)
