@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import exports, feeds, live, views
 
 app_name = "stories"
 
@@ -12,4 +12,12 @@ urlpatterns = [
     path("actors/<slug:slug>/", views.actor_detail, name="actor-detail"),
     path("claims/<int:pk>/", views.claim_detail, name="claim-detail"),
     path("sources/<slug:slug>/", views.source_detail, name="source-detail"),
+    # Machine-readable: live poll, feeds, exports.
+    path("stories/<slug:slug>/updates/poll/", live.update_poll, name="update-poll"),
+    path("stories/<slug:slug>/feed/rss/", feeds.StoryUpdatesFeed(), name="story-feed-rss"),
+    path("stories/<slug:slug>/feed/atom/", feeds.StoryUpdatesAtomFeed(), name="story-feed-atom"),
+    path("stories/<slug:slug>/events.csv", exports.story_events_csv, name="story-events-csv"),
+    path("stories/<slug:slug>/timeline.json", exports.story_timeline_json, name="story-timeline-json"),
+    path("feed/rss/", feeds.LatestStoriesFeed(), name="feed-rss"),
+    path("feed/atom/", feeds.LatestStoriesAtomFeed(), name="feed-atom"),
 ]

@@ -1,0 +1,36 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from stories.exports import BundleError, import_bundle
+
+
+class Command(BaseCommand):
+    help = "Import a story bundle written by export_story (idempotent, all or nothing)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path, help="The JSON bundle.")
+        parser.add_argument("--dry-run", action="store_true", help="Report what would change, write nothing.")
+
+    def handle(self, *args, file: Path, dry_run: bool, verbosity: int, **options):
+        try:
+            bundle = json.loads(file.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise CommandError(f"Could not read {file}: {error.strerror}.") from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise CommandError(f"{file} is not a UTF-8 JSON story bundle: {error}.") from None
+        try:
+            result = import_bundle(bundle, dry_run=dry_run)
+        except BundleError as error:
+            raise CommandError(f"Import failed, nothing was written. {file}: {error}.") from None
+        counts = result["counts"]
+        total = {outcome: sum(c[outcome] for c in counts.values()) for outcome in ("created", "updated", "unchanged")}
+        prefix = "Dry run, nothing written. Would import" if dry_run else "Imported"
+        self.stdout.write(
+            f"{prefix} story {result['story'].slug!r}: {total['created']} created, "
+            f"{total['updated']} updated, {total['unchanged']} unchanged."
+        )
+        if verbosity >= 2:
+            for label, outcome in sorted(counts.items()):
+                self.stdout.write(f"  {label}: " + ", ".join(f"{n} {k}" for k, n in outcome.items()))
