@@ -13,13 +13,14 @@ from functools import cached_property
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Length, Lower
+from django.db.models import F, Max, Prefetch, Q
+from django.db.models.functions import Coalesce, Greatest, Length, Lower, Substr
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from .confidence import Backing, backing_for
 from .dates import Precision, format_moment, iso_for_precision
 
 
@@ -85,6 +86,20 @@ class Publishable(models.Model):
             and self.published_at <= timezone.now()
         )
 
+    def is_scheduled(self) -> bool:
+        return (
+            self.status == PublicationStatus.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def desk_tzinfo(self) -> zoneinfo.ZoneInfo:
+        """The zone the desk enters and shows this object's times in: its story's, else the desk's."""
+        if getattr(self, "story_id", None):
+            return self.story.tzinfo
+        return zoneinfo.ZoneInfo(settings.NEWSROOM_DESK_TIME_ZONE)
+
 
 # --- Story -------------------------------------------------------------------------------------
 
@@ -93,6 +108,22 @@ class StoryQuerySet(PublishableQuerySet):
     def live_first(self):
         """Order live stories first, then the most recently published."""
         return self.order_by("-is_live", "-published_at", "-pk")
+
+    def with_last_updated(self):
+        """Annotate `last_updated`: the newest reader-visible update's time, else publication time."""
+        return self.annotate(
+            last_updated=Coalesce(
+                Max("updates__posted_at", filter=visible_to_readers("updates__")), "published_at"
+            )
+        )
+
+    def for_detail_page(self):
+        """Return stories with everything the story page header reads."""
+        return self.with_last_updated()
+
+    def for_list_page(self):
+        """Return stories as the home page lists them: live first, each with its last-updated time."""
+        return self.with_last_updated().live_first()
 
 
 class Story(Publishable):
@@ -149,6 +180,13 @@ class Story(Publishable):
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
 
+    def key_development_list(self) -> list[str]:
+        return [line.strip() for line in self.key_developments.splitlines() if line.strip()]
+
+    @property
+    def desk_tzinfo(self) -> zoneinfo.ZoneInfo:
+        return self.tzinfo
+
 
 # --- Actors ------------------------------------------------------------------------------------
 
@@ -161,7 +199,9 @@ class ActorKind(models.TextChoices):
 
 
 class ActorQuerySet(PublishableQuerySet):
-    pass
+    def for_detail_page(self):
+        """Return actors with their affiliation chain (person → body → country) joined in."""
+        return self.select_related("affiliation__affiliation__affiliation")
 
 
 class Actor(Publishable):
@@ -246,7 +286,9 @@ def text_sha256(text: str) -> str:
 
 
 class SourceQuerySet(PublishableQuerySet):
-    pass
+    def without_text(self):
+        """Return sources without their (possibly long) text, for lists and link targets."""
+        return self.defer("text")
 
 
 class Source(Publishable):
@@ -339,6 +381,39 @@ class StoryContentQuerySet(PublishableQuerySet):
         """Return rows visible to readers now: published themselves, on a published story."""
         return self.filter(visible_to_readers(), visible_to_readers("story__"))
 
+    def published_in(self, story):
+        """Return rows of `story` that readers see whenever the story itself is visible.
+
+        Reader views pass a story they fetched with `Story.objects.published()`; a staff preview
+        of a draft story passes the draft, so it shows what readers will see once it is out.
+        """
+        return self.filter(visible_to_readers(), story=story)
+
+
+class EventQuerySet(StoryContentQuerySet):
+    def for_timeline(self):
+        """Return events as timelines draw them, with the citations that decide their backing."""
+        return self.select_related("story").prefetch_related(
+            Prefetch("citations", queryset=Citation.objects.backing())
+        )
+
+    def for_detail_page(self):
+        """Return events with everything the event page shows, each list reader-visible only."""
+        return self.select_related("story").prefetch_related(
+            Prefetch("citations", queryset=Citation.objects.backing().in_context()),
+            Prefetch(
+                "participations",
+                queryset=EventParticipation.objects.filter(actor__in=Actor.objects.published())
+                .select_related("actor").order_by("actor__name"),
+            ),
+            Prefetch("claims_made", queryset=Claim.objects.published().for_list()),
+            Prefetch("outcome_of", queryset=Claim.objects.published().for_list()),
+            Prefetch(
+                "updates",
+                queryset=Update.objects.published().select_related("story").order_by("-posted_at", "-pk"),
+            ),
+        )
+
 
 class Event(Publishable):
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="events")
@@ -354,7 +429,7 @@ class Event(Publishable):
     seed_key = models.CharField(max_length=200, unique=True, null=True, blank=True, editable=False)
     history = HistoricalRecords(m2m_fields=[])
 
-    objects = StoryContentQuerySet.as_manager()
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["occurred_at", "pk"]
@@ -393,6 +468,16 @@ class Event(Publishable):
 
     def when_iso(self) -> str:
         return iso_for_precision(self.occurred_at, self.precision, self.story.tzinfo)
+
+    def ends_iso(self) -> str:
+        if self.ends_at is None:
+            return ""
+        return iso_for_precision(self.ends_at, self.ends_precision, self.story.tzinfo)
+
+    @cached_property
+    def backing(self) -> Backing:
+        """How well the event is backed (prefetch `citations` with `Citation.objects.backing()`)."""
+        return backing_for(self.citations.all())
 
 
 class EventParticipation(models.Model):
@@ -449,9 +534,33 @@ class ClaimQuerySet(StoryContentQuerySet):
         """Return claims visible to readers now: accepted, published, on a published story."""
         return super().published().filter(review_state=ReviewState.ACCEPTED)
 
+    def published_in(self, story):
+        """Return accepted claims of `story` that readers see whenever the story itself is visible."""
+        return super().published_in(story).filter(review_state=ReviewState.ACCEPTED)
+
     def candidates(self):
         """Return extracted claims waiting for an editor, oldest first."""
         return self.filter(review_state=ReviewState.CANDIDATE).order_by("created_at", "pk")
+
+    def for_list(self):
+        """Return claims as lists show them: claimant, story and the citations behind their backing."""
+        return self.select_related("claimant", "story").prefetch_related(
+            Prefetch("citations", queryset=Citation.objects.backing())
+        )
+
+    def for_detail_page(self):
+        """Return claims with everything the claim page shows, each list reader-visible only."""
+        return self.select_related("claimant", "story").prefetch_related(
+            Prefetch("citations", queryset=Citation.objects.backing().in_context()),
+            Prefetch("status_changes", queryset=ClaimStatusChange.objects.order_by("changed_at", "pk")),
+            Prefetch("contradicts", queryset=Claim.objects.published().for_list()),
+            Prefetch("event", queryset=Event.objects.published().select_related("story")),
+            Prefetch("outcome_event", queryset=Event.objects.published().select_related("story")),
+            Prefetch(
+                "updates",
+                queryset=Update.objects.published().select_related("story").order_by("-posted_at", "-pk"),
+            ),
+        )
 
 
 class Claim(Publishable):
@@ -582,6 +691,11 @@ class Claim(Publishable):
         tz = self.story.tzinfo if self.story_id else zoneinfo.ZoneInfo("UTC")
         return format_moment(self.made_at, self.made_precision, tz)
 
+    @cached_property
+    def backing(self) -> Backing:
+        """How well the claim is backed (prefetch `citations` with `Citation.objects.backing()`)."""
+        return backing_for(self.citations.all())
+
 
 class ClaimStatusChange(models.Model):
     """One dated step in a claim's verification history."""
@@ -616,6 +730,29 @@ class ClaimStatusChange(models.Model):
 # --- Citations ---------------------------------------------------------------------------------
 
 
+class CitationQuerySet(models.QuerySet):
+    def backing(self):
+        """Return citations whose published source backs their claim or event, source text left behind."""
+        return (
+            self.filter(source__in=Source.objects.published(), is_stale=False)
+            .select_related("source").defer("source__text")
+        )
+
+    def in_context(self, chars: int = 160):
+        """Annotate `text_before` and `text_after`: up to `chars` characters either side of the excerpt."""
+        before_from = Greatest(F("start") - chars, 0)
+        return self.annotate(
+            text_before=Substr("source__text", before_from + 1, F("start") - before_from),
+            text_after=Substr("source__text", F("end") + 1, chars),
+        )
+
+    def shown_on_source(self):
+        """Return the citations a source page highlights: current, and backing a published claim or event."""
+        return self.filter(is_stale=False).filter(
+            Q(claim__in=Claim.objects.published()) | Q(event__in=Event.objects.published())
+        ).select_related("claim", "event__story")
+
+
 class Citation(models.Model):
     """The exact words of a source that back a claim or an event, pinned by character offsets."""
 
@@ -633,6 +770,8 @@ class Citation(models.Model):
         default=False, editable=False,
         help_text="The source text changed and this excerpt is no longer found in it.",
     )
+
+    objects = CitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["source", "start"]
@@ -685,6 +824,20 @@ class UpdateKind(models.TextChoices):
     SUMMARY = "summary", "Summary"
 
 
+class UpdateQuerySet(StoryContentQuerySet):
+    def pinned_first(self):
+        """Order pinned updates first, then the newest."""
+        return self.order_by("-is_pinned", "-posted_at", "-pk")
+
+    def for_list(self):
+        """Return updates with their reader-visible claims, events and corrections, ready to render."""
+        return self.select_related("story").prefetch_related(
+            Prefetch("claims", queryset=Claim.objects.published().for_list()),
+            Prefetch("events", queryset=Event.objects.published().for_timeline()),
+            "corrections",
+        )
+
+
 class Update(Publishable):
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="updates")
     posted_at = models.DateTimeField(default=timezone.now)
@@ -708,7 +861,7 @@ class Update(Publishable):
     seed_key = models.CharField(max_length=200, unique=True, null=True, blank=True, editable=False)
     history = HistoricalRecords(m2m_fields=[])
 
-    objects = StoryContentQuerySet.as_manager()
+    objects = UpdateQuerySet.as_manager()
 
     class Meta:
         ordering = ["-posted_at", "-pk"]
@@ -733,6 +886,16 @@ class Update(Publishable):
 
     def get_absolute_url(self) -> str:
         return reverse("stories:update-detail", kwargs={"slug": self.story.slug, "pk": self.pk})
+
+    @cached_property
+    def backing(self) -> Backing:
+        """How well the update is backed: the citations of the claims and events it reports.
+
+        Prefetch `claims` and `events` (reader-visible) with their `citations`, as `for_list()` does.
+        """
+        citations = [c for claim in self.claims.all() for c in claim.citations.all()]
+        citations += [c for event in self.events.all() for c in event.citations.all()]
+        return backing_for(citations)
 
 
 class Correction(models.Model):

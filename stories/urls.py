@@ -6,12 +6,17 @@ app_name = "stories"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
     path("stories/<slug:slug>/", views.story_detail, name="story-detail"),
+    path("stories/<slug:slug>/updates/", views.story_updates, name="story-updates"),
+    path("stories/<slug:slug>/timeline/", views.story_timeline, name="story-timeline"),
+    path("stories/<slug:slug>/claims/", views.story_claims, name="story-claims"),
     path("stories/<slug:slug>/updates/<int:pk>/", views.update_detail, name="update-detail"),
     path("stories/<slug:slug>/events/<int:pk>/", views.event_detail, name="event-detail"),
     path("actors/<slug:slug>/", views.actor_detail, name="actor-detail"),
     path("claims/<int:pk>/", views.claim_detail, name="claim-detail"),
     path("sources/<slug:slug>/", views.source_detail, name="source-detail"),
+    path("preview/<str:token>/", views.preview, name="preview"),
     # Machine-readable: live poll, feeds, exports.
     path("stories/<slug:slug>/updates/poll/", live.update_poll, name="update-poll"),
     path("stories/<slug:slug>/feed/rss/", feeds.StoryUpdatesFeed(), name="story-feed-rss"),

@@ -1,67 +1,357 @@
-"""Reader pages. Every query starts from a `published()` QuerySet; templates never query on their own."""
+"""Reader pages. Every query starts from a `published()` QuerySet; templates never query on their own.
 
-from django.db.models import Prefetch
+Each page is a thin view that fetches its object and a `_render_*` function that builds the rest.
+The staff preview calls the same `_render_*` with a draft, so a preview is exactly the reader page.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
 
-from .models import Actor, Citation, Claim, Event, Source, Story, Update
+from .filters import ClaimFilter, EventFilter, UpdateFilter
+from .models import (
+    Actor,
+    ActorKind,
+    Citation,
+    Claim,
+    ClaimKind,
+    Event,
+    EventParticipation,
+    Rendition,
+    Source,
+    Story,
+    Update,
+    VerificationStatus,
+)
+from .preview import object_for_token
+from .search import KINDS, MAX_QUERY_LENGTH, search_page
+from .templatetags.reader import highlight_citations
+
+UPDATES_ON_STORY_PAGE = 20
+LATEST_EVENTS_ON_STORY_PAGE = 12
+KEY_EVENTS_ON_STORY_PAGE = 12
+CLAIMS_PER_STATUS_ON_STORY_PAGE = 5
+FIGURES_ON_STORY_PAGE = 40
+ACTORS_ON_STORY_PAGE = 60
+PAGE_SIZE = 25
+
+# The order a reader wants: what holds up, what is open, then what is wrong.
+STATUS_ORDER = [
+    VerificationStatus.CORROBORATED,
+    VerificationStatus.UNVERIFIED,
+    VerificationStatus.DISPUTED,
+    VerificationStatus.INACCURATE,
+    VerificationStatus.RETRACTED,
+    VerificationStatus.UNREVIEWED,
+]
 
 
-def _published_citations():
-    return Prefetch(
-        "citations",
-        queryset=Citation.objects.filter(source__in=Source.objects.published()).select_related("source"),
+def _renditions(*wanted: tuple) -> dict:
+    """The prepared renditions for (image, spec) pairs, keyed by image name, in one query."""
+    wanted = [(image.name, spec) for image, spec in wanted if image]
+    if not wanted:
+        return {}
+    rows = Rendition.objects.filter(original__in={name for name, _ in wanted})
+    by_key = {(r.original, r.spec): r for r in rows}
+    return {name: by_key[(name, spec)] for name, spec in wanted if (name, spec) in by_key}
+
+
+def _story_actors(story):
+    """Published actors who took part in the story's events or made its claims: people first."""
+    events = Event.objects.published_in(story)
+    claims = Claim.objects.published_in(story)
+    kind_order = Case(
+        *[When(kind=kind, then=Value(i)) for i, kind in enumerate(
+            [ActorKind.PERSON, ActorKind.GOVERNMENT_BODY, ActorKind.ORGANIZATION, ActorKind.COUNTRY]
+        )],
+        output_field=IntegerField(),
     )
+    return (
+        Actor.objects.published()
+        .filter(
+            Q(pk__in=EventParticipation.objects.filter(event__in=events).values("actor_id"))
+            | Q(pk__in=claims.exclude(claimant=None).values("claimant_id"))
+        )
+        .annotate(kind_order=kind_order)
+        .order_by("kind_order", "name")
+    )
+
+
+def _paginate(request, queryset, per_page: int = PAGE_SIZE, param: str = "page"):
+    """A page of results; any bad page number (text, huge, negative) gives a valid page, not an error."""
+    return Paginator(queryset, per_page).get_page(request.GET.get(param))
+
+
+# --- Home and search -----------------------------------------------------------------------------
 
 
 def home(request):
-    stories = Story.objects.published().live_first()[:30]
-    return render(request, "stories/home.html", {"stories": stories})
+    stories = Story.objects.published().for_list_page()
+    live = list(stories.filter(is_live=True)[:10])
+    recent = _paginate(request, stories.filter(is_live=False), per_page=20)
+    return render(request, "stories/home.html", {"live_stories": live, "recent": recent})
 
 
-def story_detail(request, slug):
-    story = get_object_or_404(Story.objects.published(), slug=slug)
-    updates = (
-        Update.objects.published().filter(story=story).order_by("-is_pinned", "-posted_at", "-pk")[:20]
-    )
-    events = Event.objects.published().filter(story=story).order_by("occurred_at", "pk")[:200]
-    claims = (
-        Claim.objects.published().filter(story=story).select_related("claimant")
-        .order_by("verification_status", "made_at", "pk")[:200]
-    )
-    actors = Actor.objects.published().filter(events__in=Event.objects.published().filter(story=story)).distinct()
-    return render(request, "stories/story_detail.html", {
-        "story": story, "updates": updates, "events": events, "claims": claims, "actors": actors,
+def search(request):
+    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    kind = request.GET.get("kind", "")
+    if kind not in KINDS:
+        kind = ""
+    page = search_page(query, request.GET.get("page"), kind=kind or None) if query else None
+    return render(request, "stories/search.html", {
+        "query": query, "kind": kind, "kinds": KINDS.values(), "page": page,
     })
 
 
+# --- Story ---------------------------------------------------------------------------------------
+
+
+def story_detail(request, slug):
+    story = get_object_or_404(Story.objects.published().for_detail_page(), slug=slug)
+    return _render_story(request, story)
+
+
+def _timeline_window(story):
+    """The story page's slice of the timeline: the latest key events and the latest events."""
+    events = Event.objects.published_in(story)
+    newest = events.order_by("-occurred_at", "-pk").values("pk")
+    return (
+        events.filter(
+            Q(pk__in=newest[:LATEST_EVENTS_ON_STORY_PAGE])
+            | Q(pk__in=newest.filter(is_key_event=True)[:KEY_EVENTS_ON_STORY_PAGE])
+        )
+        .for_timeline().order_by("occurred_at", "pk")
+    )
+
+
+def _claims_by_status(story):
+    """The newest few claims of each verification status, with the full count of each."""
+    claims = Claim.objects.published_in(story)
+    counts = dict(
+        claims.order_by().values("verification_status").annotate(n=Count("pk"))
+        .values_list("verification_status", "n")
+    )
+    newest_per_status = (
+        claims.annotate(row=Window(
+            RowNumber(), partition_by=F("verification_status"),
+            order_by=[F("made_at").desc(nulls_last=True), F("pk").desc()],
+        ))
+        .filter(row__lte=CLAIMS_PER_STATUS_ON_STORY_PAGE)
+        .for_list()
+    )
+    grouped = {status: [] for status in STATUS_ORDER}
+    for claim in newest_per_status:
+        grouped[claim.verification_status].append(claim)
+    return [
+        {"status": status, "label": status.label, "count": counts[status], "claims": grouped[status]}
+        for status in STATUS_ORDER if counts.get(status)
+    ]
+
+
+def _figures(claims):
+    """Statistics grouped by what they measure, so competing figures sit side by side."""
+    figures = claims.filter(kind=ClaimKind.STATISTIC).for_list().order_by("stat_measure", "made_at", "pk")
+    return [
+        {"measure": measure, "claims": list(group)}
+        for measure, group in groupby(figures[:FIGURES_ON_STORY_PAGE], key=lambda c: c.stat_measure or c.text)
+    ]
+
+
+def _render_story(request, story, *, is_preview: bool = False):
+    updates = list(Update.objects.published_in(story).pinned_first().for_list()[:UPDATES_ON_STORY_PAGE])
+    timeline = list(_timeline_window(story))
+    claims = Claim.objects.published_in(story)
+    context = {
+        "story": story,
+        "is_preview": is_preview,
+        "updates": updates,
+        "update_count": Update.objects.published_in(story).count(),
+        "timeline": timeline,
+        "event_count": Event.objects.published_in(story).count(),
+        "claim_groups": _claims_by_status(story),
+        "figures": _figures(claims),
+        "actors": _story_actors(story)[:ACTORS_ON_STORY_PAGE],
+        "renditions": _renditions(
+            (story.lead_image, "full"), *((update.image, "card") for update in updates)
+        ),
+    }
+    return render(request, "stories/story_detail.html", context)
+
+
+def _story_for_list(request, slug):
+    return get_object_or_404(Story.objects.published(), slug=slug)
+
+
+def story_updates(request, slug):
+    story = _story_for_list(request, slug)
+    filterset = UpdateFilter(
+        request.GET, Update.objects.published_in(story).order_by("-posted_at", "-pk"),
+        tz=story.tzinfo, actors=_story_actors(story), request=request,
+    )
+    page = _paginate(request, filterset.qs.for_list(), per_page=20)
+    return render(request, "stories/story_updates.html", {
+        "story": story, "filter": filterset, "page": page,
+        "renditions": _renditions(*((update.image, "card") for update in page)),
+    })
+
+
+def story_timeline(request, slug):
+    story = _story_for_list(request, slug)
+    filterset = EventFilter(
+        request.GET, Event.objects.published_in(story).order_by("occurred_at", "pk"),
+        tz=story.tzinfo, actors=_story_actors(story), request=request,
+    )
+    page = _paginate(request, filterset.qs.for_timeline(), per_page=50)
+    return render(request, "stories/story_timeline.html", {"story": story, "filter": filterset, "page": page})
+
+
+def story_claims(request, slug):
+    story = _story_for_list(request, slug)
+    filterset = ClaimFilter(
+        request.GET, Claim.objects.published_in(story).order_by("made_at", "pk"),
+        tz=story.tzinfo, actors=_story_actors(story), request=request,
+    )
+    page = _paginate(request, filterset.qs.for_list(), per_page=30)
+    return render(request, "stories/story_claims.html", {"story": story, "filter": filterset, "page": page})
+
+
+# --- Updates, events, claims ---------------------------------------------------------------------
+
+
 def update_detail(request, slug, pk):
-    update = get_object_or_404(Update.objects.published().select_related("story"), story__slug=slug, pk=pk)
-    return render(request, "stories/update_detail.html", {"story": update.story, "update": update})
+    update = get_object_or_404(Update.objects.published().for_list(), story__slug=slug, pk=pk)
+    return _render_update(request, update)
+
+
+def _render_update(request, update, *, is_preview: bool = False):
+    return render(request, "stories/update_detail.html", {
+        "story": update.story, "update": update, "is_preview": is_preview,
+        "renditions": _renditions((update.image, "full")),
+    })
 
 
 def event_detail(request, slug, pk):
-    event = get_object_or_404(
-        Event.objects.published().select_related("story").prefetch_related(_published_citations()),
-        story__slug=slug, pk=pk,
-    )
-    return render(request, "stories/event_detail.html", {"story": event.story, "event": event})
+    event = get_object_or_404(Event.objects.published().for_detail_page(), story__slug=slug, pk=pk)
+    return _render_event(request, event)
 
 
-def actor_detail(request, slug):
-    actor = get_object_or_404(Actor.objects.published().select_related("affiliation__affiliation"), slug=slug)
-    claims = Claim.objects.published().filter(claimant=actor).select_related("story")
-    events = Event.objects.published().filter(actors=actor).select_related("story")
-    return render(request, "stories/actor_detail.html", {"actor": actor, "claims": claims, "events": events})
+def _render_event(request, event, *, is_preview: bool = False):
+    return render(request, "stories/event_detail.html", {
+        "story": event.story, "event": event, "is_preview": is_preview,
+    })
 
 
 def claim_detail(request, pk):
-    claim = get_object_or_404(
-        Claim.objects.published().select_related("story", "claimant").prefetch_related(_published_citations()),
-        pk=pk,
+    claim = get_object_or_404(Claim.objects.published().for_detail_page(), pk=pk)
+    return _render_claim(request, claim)
+
+
+def _render_claim(request, claim, *, is_preview: bool = False):
+    competing = []
+    if claim.stat_measure and claim.story_id:
+        competing = list(
+            Claim.objects.published_in(claim.story).filter(stat_measure=claim.stat_measure)
+            .exclude(pk=claim.pk).for_list()[:12]
+        )
+    return render(request, "stories/claim_detail.html", {
+        "story": claim.story, "claim": claim, "competing": competing, "is_preview": is_preview,
+        # A candidate claim in preview may not belong to a story yet.
+        "tz": claim.story.tzinfo if claim.story_id else ZoneInfo("UTC"),
+    })
+
+
+# --- Actors and sources --------------------------------------------------------------------------
+
+
+def actor_detail(request, slug):
+    actor = get_object_or_404(Actor.objects.published().for_detail_page(), slug=slug)
+    return _render_actor(request, actor)
+
+
+def _affiliation_chain(actor) -> list:
+    """Person → body → country, stopping at the first link readers cannot see."""
+    chain, seen, parent = [], {actor.pk}, actor.affiliation
+    while parent is not None and parent.pk not in seen and parent.is_published() and len(chain) < 3:
+        chain.append(parent)
+        seen.add(parent.pk)
+        parent = parent.affiliation
+    return chain
+
+
+def _contradiction_pairs(actor):
+    """Pairs of the actor's published claims an editor marked as contradicting, each pair once."""
+    published = Claim.objects.published()
+    pairs = (
+        Claim.contradicts.through.objects
+        .filter(from_claim__in=published.filter(claimant=actor), to_claim__in=published)
+        .filter(~Q(to_claim__claimant=actor) | Q(from_claim__lt=F("to_claim")))
+        .select_related("from_claim__story", "to_claim__story", "to_claim__claimant")
+        .order_by("from_claim__made_at", "from_claim_id", "to_claim_id")
     )
-    return render(request, "stories/claim_detail.html", {"story": claim.story, "claim": claim})
+    return [(pair.from_claim, pair.to_claim) for pair in pairs[:20]]
+
+
+def _render_actor(request, actor, *, is_preview: bool = False):
+    claims = (
+        Claim.objects.published().filter(claimant=actor).for_list()
+        .order_by(F("made_at").desc(nulls_last=True), "-pk")
+    )
+    events = Event.objects.published().filter(actors=actor).for_timeline().order_by("occurred_at", "pk")
+    return render(request, "stories/actor_detail.html", {
+        "actor": actor,
+        "is_preview": is_preview,
+        "affiliation_chain": _affiliation_chain(actor),
+        "members": Actor.objects.published().filter(affiliation=actor)[:50],
+        "claims": _paginate(request, claims, per_page=30, param="claims_page"),
+        "events": _paginate(request, events, per_page=30, param="events_page"),
+        "contradictions": _contradiction_pairs(actor),
+        "renditions": _renditions((actor.photo, "card")),
+    })
 
 
 def source_detail(request, slug):
     source = get_object_or_404(Source.objects.published(), slug=slug)
-    return render(request, "stories/source_detail.html", {"source": source})
+    return _render_source(request, source)
+
+
+def _render_source(request, source, *, is_preview: bool = False):
+    citations = list(Citation.objects.filter(source=source).shown_on_source().order_by("start", "pk"))
+    return render(request, "stories/source_detail.html", {
+        "source": source,
+        "is_preview": is_preview,
+        "citations": citations,
+        "highlighted_text": highlight_citations(source.text, citations),
+    })
+
+
+# --- Staff preview -------------------------------------------------------------------------------
+
+PREVIEW_PAGES = {
+    Story: (lambda obj: Story.objects.for_detail_page().get(pk=obj.pk), _render_story),
+    Update: (lambda obj: Update.objects.for_list().get(pk=obj.pk), _render_update),
+    Event: (lambda obj: Event.objects.for_detail_page().get(pk=obj.pk), _render_event),
+    Claim: (lambda obj: Claim.objects.for_detail_page().get(pk=obj.pk), _render_claim),
+    Actor: (lambda obj: Actor.objects.for_detail_page().get(pk=obj.pk), _render_actor),
+    Source: (lambda obj: obj, _render_source),
+}
+
+
+@never_cache
+def preview(request, token):
+    """A draft exactly as readers will see it, for staff holding a valid, unexpired preview link."""
+    user = request.user
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        raise Http404("No preview here.")
+    obj = object_for_token(token)
+    if obj is None or type(obj) not in PREVIEW_PAGES:
+        raise Http404("This preview link is invalid or has expired.")
+    fetch, render_page = PREVIEW_PAGES[type(obj)]
+    return render_page(request, fetch(obj), is_preview=True)

@@ -1,0 +1,51 @@
+// Progressive enhancement for reader pages: every page works without this file.
+// Adds the reader's own time beside clock times shown in the story's zone.
+(function () {
+  "use strict";
+
+  function zoneOffsetMinutes(date, timeZone) {
+    var parts = new Intl.DateTimeFormat("en-US", {
+      timeZone: timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric",
+      hour: "numeric", minute: "numeric",
+    }).formatToParts(date);
+    var get = function (type) {
+      return Number(parts.find(function (p) { return p.type === type; }).value);
+    };
+    var asUTC = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour") % 24, get("minute"));
+    return Math.round((asUTC - date.getTime()) / 60000);
+  }
+
+  function shownOffsetMinutes(iso) {
+    var match = /([+-])(\d{2}):(\d{2})$/.exec(iso);
+    if (!match) { return /Z$/.test(iso) ? 0 : null; }
+    var minutes = Number(match[2]) * 60 + Number(match[3]);
+    return match[1] === "-" ? -minutes : minutes;
+  }
+
+  function addLocalTimes(root) {
+    if (!window.Intl || !Intl.DateTimeFormat) { return; }
+    var readerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    var times = root.querySelectorAll("time[data-local-time]:not([data-local-time-done])");
+    Array.prototype.forEach.call(times, function (node) {
+      node.setAttribute("data-local-time-done", "");
+      var iso = node.getAttribute("datetime");
+      var date = new Date(iso);
+      if (isNaN(date.getTime())) { return; }
+      if (shownOffsetMinutes(iso) === zoneOffsetMinutes(date, readerZone)) { return; }
+      var sameDay = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" }).format(date);
+      var label = new Intl.DateTimeFormat(undefined, {
+        hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+      }).format(date);
+      var extra = document.createElement("span");
+      extra.className = "local-time";
+      extra.textContent = " (" + label + " your time, " + sameDay + ")";
+      node.insertAdjacentElement("afterend", extra);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { addLocalTimes(document); });
+  // Live updates (added by another script) can ask for the same treatment.
+  document.addEventListener("newsroom:updates-added", function (event) {
+    addLocalTimes(event.target || document);
+  });
+})();

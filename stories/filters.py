@@ -1,0 +1,131 @@
+"""Reader filters for a story's events, claims and updates (django-filter).
+
+A FilterSet only ever narrows the queryset it is given, and the views always give it an
+already-published one, so no choice of parameters can reveal a draft. Bad parameters (an invalid
+date, an unknown actor, a huge number, an injected string) become form errors: the invalid field
+is ignored, the valid ones still apply and the page renders.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+
+from .models import Actor, Claim, ClaimKind, Event, Update, UpdateKind, VerificationStatus
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+
+
+class DateRangeForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError("“From” must be on or before “To”.")
+        return cleaned
+
+
+class PublishedFilterSet(django_filters.FilterSet):
+    """Base for reader filters: needs the published queryset, the story's zone and its actors."""
+
+    date_from = django_filters.DateFilter(label="From", method="filter_date_from", widget=DATE_INPUT)
+    date_to = django_filters.DateFilter(label="To", method="filter_date_to", widget=DATE_INPUT)
+
+    date_field = ""
+
+    def __init__(self, data=None, queryset: QuerySet | None = None, *, tz: ZoneInfo, actors: QuerySet, request=None):
+        if queryset is None:
+            raise TypeError(f"{type(self).__name__} narrows a published queryset; pass one.")
+        super().__init__(data, queryset, request=request)
+        self.tz = tz
+        for name in ("actor", "claimant"):
+            if name in self.filters:
+                self.filters[name].queryset = actors
+
+    def _day_start(self, day: date) -> datetime:
+        return datetime.combine(day, time.min, tzinfo=self.tz)
+
+    def filter_date_from(self, queryset, name, value):
+        return queryset.filter(**{f"{self.date_field}__gte": self._day_start(value)})
+
+    def filter_date_to(self, queryset, name, value):
+        return queryset.filter(**{f"{self.date_field}__lt": self._day_start(value + timedelta(days=1))})
+
+    @property
+    def is_filtering(self) -> bool:
+        """True when the reader asked for any narrowing (valid or not), so the page says so."""
+        return any(self.data.get(name) for name in self.filters)
+
+
+def _actor_filter(label: str, field_name: str = "actor", method: str | None = None):
+    return django_filters.ModelChoiceFilter(
+        label=label, field_name=field_name, method=method, to_field_name="slug",
+        queryset=Actor.objects.none(), empty_label="Anyone",
+    )
+
+
+class EventFilter(PublishedFilterSet):
+    actor = _actor_filter("Involving", field_name="actors")
+    key = django_filters.BooleanFilter(label="Key events only", method="filter_key", widget=forms.CheckboxInput)
+
+    date_field = "occurred_at"
+
+    class Meta:
+        model = Event
+        fields = ["actor", "date_from", "date_to", "key"]
+        form = DateRangeForm
+
+    def filter_date_from(self, queryset, name, value):
+        # A span that began earlier but is still running on that day belongs in the result.
+        start = self._day_start(value)
+        return queryset.filter(Q(occurred_at__gte=start) | Q(ends_at__gte=start))
+
+    def filter_key(self, queryset, name, value):
+        return queryset.filter(is_key_event=True) if value else queryset
+
+
+class ClaimFilter(PublishedFilterSet):
+    claimant = _actor_filter("Said by", field_name="claimant")
+    kind = django_filters.ChoiceFilter(label="Kind", choices=ClaimKind.choices, empty_label="Any kind")
+    verification_status = django_filters.ChoiceFilter(
+        label="Status", choices=VerificationStatus.choices, empty_label="Any status"
+    )
+
+    date_field = "made_at"
+
+    class Meta:
+        model = Claim
+        fields = ["claimant", "kind", "verification_status", "date_from", "date_to"]
+        form = DateRangeForm
+
+
+class UpdateFilter(PublishedFilterSet):
+    actor = _actor_filter("About", method="filter_actor")
+    kind = django_filters.ChoiceFilter(label="Kind", choices=UpdateKind.choices, empty_label="Any kind")
+    key = django_filters.BooleanFilter(
+        label="Key events only", method="filter_key", widget=forms.CheckboxInput
+    )
+
+    date_field = "posted_at"
+
+    class Meta:
+        model = Update
+        fields = ["actor", "kind", "date_from", "date_to", "key"]
+        form = DateRangeForm
+
+    def filter_actor(self, queryset, name, value):
+        return queryset.filter(
+            Q(pk__in=Update.claims.through.objects.filter(claim__claimant=value).values("update_id"))
+            | Q(pk__in=Update.events.through.objects.filter(event__actors=value).values("update_id"))
+        )
+
+    def filter_key(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            pk__in=Update.events.through.objects.filter(event__is_key_event=True).values("update_id")
+        )

@@ -1,0 +1,170 @@
+"""Search across stories, updates, claims and actors that readers can see.
+
+On PostgreSQL: full-text search (English stemming, `websearch` syntax: "quoted phrases", -not, or)
+ranked with weights (a headline outranks a body). On SQLite: every word must appear in one of the
+same fields (case-insensitive), ranked by the same weights. Either way the ranking is one query
+per kind over published rows only, capped, then merged; only the requested page's rows are
+loaded, so a search costs a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from .models import Actor, Claim, Story, Update
+
+MAX_QUERY_LENGTH = 200
+MAX_TERMS = 8
+RESULTS_PER_KIND = 200
+PAGE_SIZE = 20
+WEIGHTS = {"A": 1.0, "B": 0.4, "C": 0.2, "D": 0.1}
+
+
+@dataclass(frozen=True)
+class SearchKind:
+    key: str
+    label: str
+    fields: dict[str, str]  # model field → weight A–D
+
+    def published(self) -> QuerySet:
+        return {
+            "story": lambda: Story.objects.published(),
+            "update": lambda: Update.objects.published(),
+            "claim": lambda: Claim.objects.published(),
+            "actor": lambda: Actor.objects.published(),
+        }[self.key]()
+
+    def load(self, pks) -> dict[int, object]:
+        related = {"update": ["story"], "claim": ["story", "claimant"]}.get(self.key, [])
+        return self.published().select_related(*related).in_bulk(list(pks))
+
+
+KINDS = {
+    kind.key: kind
+    for kind in [
+        SearchKind("story", "Stories", {"title": "A", "standfirst": "B", "key_developments": "C"}),
+        SearchKind("update", "Updates", {"headline": "A", "body": "B"}),
+        SearchKind("claim", "Claims", {"text": "A", "claimant__name": "B", "claimant_description": "C", "verification_note": "D"}),
+        SearchKind("actor", "People and bodies", {"name": "A", "role_title": "B", "bio": "C"}),
+    ]
+}
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: SearchKind
+    obj: object
+    rank: float
+    snippet: SafeString
+
+    @property
+    def title(self) -> str:
+        return {
+            "story": lambda o: o.title, "update": lambda o: o.headline,
+            "claim": lambda o: o.text, "actor": lambda o: o.name,
+        }[self.kind.key](self.obj)
+
+
+def terms_of(query: str) -> list[str]:
+    """The words a reader typed, without the search syntax around them."""
+    words = re.findall(r"[\w’'.%-]+", query[:MAX_QUERY_LENGTH])
+    return [w.strip(".-'’") for w in words if w.strip(".-'’") and w.lower() not in {"or", "and"}][:MAX_TERMS]
+
+
+def _ranked_postgres(kind: SearchKind, query: str) -> QuerySet:
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    vector = None
+    for field, weight in kind.fields.items():
+        part = SearchVector(Coalesce(F(field), Value("")), weight=weight, config="english")
+        vector = part if vector is None else vector + part
+    search_query = SearchQuery(query[:MAX_QUERY_LENGTH], search_type="websearch", config="english")
+    return (
+        kind.published().annotate(document=vector).filter(document=search_query)
+        .annotate(rank=SearchRank(vector, search_query))
+    )
+
+
+def _ranked_fallback(kind: SearchKind, terms: list[str]) -> QuerySet:
+    queryset = kind.published()
+    rank = Value(0.0, output_field=FloatField())
+    for term in terms:
+        in_any_field = Q()
+        for field, weight in kind.fields.items():
+            in_field = Q(**{f"{field}__icontains": term})
+            in_any_field |= in_field
+            rank = rank + Case(When(in_field, then=Value(WEIGHTS[weight])), default=Value(0.0))
+        queryset = queryset.filter(in_any_field)
+    return queryset.annotate(rank=rank)
+
+
+def ranked(query: str, *, kind: str | None = None) -> list[tuple[float, str, int]]:
+    """Return (rank, kind, pk) for every match, best first, at most RESULTS_PER_KIND per kind."""
+    terms = terms_of(query)
+    if not terms:
+        return []
+    results: list[tuple[float, str, int]] = []
+    for search_kind in KINDS.values():
+        if kind and search_kind.key != kind:
+            continue
+        if connection.vendor == "postgresql":
+            queryset = _ranked_postgres(search_kind, query)
+        else:
+            queryset = _ranked_fallback(search_kind, terms)
+        rows = queryset.order_by("-rank", "-pk").values_list("rank", "pk")[:RESULTS_PER_KIND]
+        results += [(float(rank), search_kind.key, pk) for rank, pk in rows]
+    results.sort(key=lambda row: (-row[0], row[1], -row[2]))
+    return results
+
+
+def snippet(text: str, terms: list[str], width: int = 110) -> SafeString:
+    """A short escaped passage of text around the first term found, with every term marked."""
+    text = " ".join(text.split())
+    lowered = text.lower()
+    positions = [lowered.find(t.lower()) for t in terms if lowered.find(t.lower()) >= 0]
+    start = max(0, min(positions) - width // 2) if positions else 0
+    passage = text[start:start + 2 * width]
+    lead = "…" if start > 0 else ""
+    trail = "…" if start + 2 * width < len(text) else ""
+    if not terms:
+        return format_html("{}{}{}", lead, passage, trail)
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+    pieces, cursor = [], 0
+    for match in pattern.finditer(passage):
+        pieces.append(str(conditional_escape(passage[cursor:match.start()])))
+        pieces.append(str(format_html("<mark>{}</mark>", match.group())))
+        cursor = match.end()
+    pieces.append(str(conditional_escape(passage[cursor:])))
+    return format_html("{}{}{}", lead, mark_safe("".join(pieces)), trail)
+
+
+def _snippet_source(kind: str, obj) -> str:
+    return {
+        "story": lambda o: o.standfirst, "update": lambda o: o.body,
+        "claim": lambda o: o.verification_note or o.text, "actor": lambda o: o.bio or o.role_title,
+    }[kind](obj)
+
+
+def search_page(query: str, page_number, *, kind: str | None = None) -> Page:
+    """One page of hits; only that page's rows are loaded (one query per kind on the page)."""
+    paginator = Paginator(ranked(query, kind=kind), PAGE_SIZE)
+    page = paginator.get_page(page_number)
+    wanted: dict[str, list[int]] = {}
+    for _, key, pk in page.object_list:
+        wanted.setdefault(key, []).append(pk)
+    loaded = {key: KINDS[key].load(pks) for key, pks in wanted.items()}
+    terms = terms_of(query)
+    page.object_list = [
+        SearchHit(KINDS[key], loaded[key][pk], rank, snippet(_snippet_source(key, loaded[key][pk]), terms))
+        for rank, key, pk in page.object_list
+        if pk in loaded[key]
+    ]
+    return page

@@ -1,0 +1,260 @@
+"""Template tags for reader pages: honest times, figures, images, highlighted sources, cached fragments.
+
+Every tag that returns markup builds it from escaped pieces (format_html / conditional_escape);
+nothing an editor or a source typed is ever marked safe as it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from decimal import Decimal
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from django import template
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from stories.dates import Precision, format_moment, iso_for_precision
+
+register = template.Library()
+
+FRAGMENT_TIMEOUT = 24 * 3600
+CLOCK_PRECISIONS = {Precision.HOUR, Precision.MINUTE}
+
+
+# --- Times ---------------------------------------------------------------------------------------
+
+
+@register.simple_tag
+def moment(value: datetime | None, precision: str, tz: ZoneInfo) -> SafeString:
+    """<time datetime="…">June 10, 2025, 10:00 BST</time>, no more precise than the moment is known.
+
+    Clock times carry `data-local-time` so reader.js can add the reader's own zone.
+    """
+    if value is None:
+        return mark_safe("")
+    iso = iso_for_precision(value, precision, tz)
+    label = format_moment(value, precision, tz)
+    if precision in CLOCK_PRECISIONS:
+        return format_html('<time datetime="{}" data-local-time>{}</time>', iso, label)
+    return format_html('<time datetime="{}">{}</time>', iso, label)
+
+
+@register.simple_tag
+def event_when(event) -> SafeString:
+    """The event's moment, or its span as two <time> elements ("May 2025 – August 2025")."""
+    tz = event.story.tzinfo
+    start = moment(event.occurred_at, event.precision, tz)
+    if event.ends_at is None:
+        return start
+    return format_html("{} – {}", start, moment(event.ends_at, event.ends_precision, tz))
+
+
+@register.simple_tag
+def claim_when(claim) -> SafeString:
+    if claim.made_at is None or claim.story is None:
+        return mark_safe("")
+    return moment(claim.made_at, claim.made_precision, claim.story.tzinfo)
+
+
+# --- Figures -------------------------------------------------------------------------------------
+
+
+def _number(value: Decimal) -> str:
+    text = format(value.normalize(), ",f")
+    return text
+
+
+@register.filter
+def stat_figure(claim) -> str:
+    """A statistic's value with its unit: "34.5%", "70–90%", "1,200 tonnes"."""
+    if claim.stat_value is None:
+        return ""
+    figure = _number(claim.stat_value)
+    if claim.stat_value_high is not None and claim.stat_value_high != claim.stat_value:
+        figure = f"{figure}–{_number(claim.stat_value_high)}"
+    unit = claim.stat_unit.strip()
+    if unit.lower() in {"percent", "per cent", "%"}:
+        return f"{figure}%"
+    return f"{figure} {unit}" if unit else figure
+
+
+# --- Images --------------------------------------------------------------------------------------
+
+
+@register.simple_tag
+def picture(image, alt: str, renditions: dict | None = None, css_class: str = "") -> SafeString:
+    """An <img> with width, height and alt: the prepared rendition if there is one, else the original."""
+    if not image:
+        return mark_safe("")
+    rendition = (renditions or {}).get(image.name)
+    if rendition is not None:
+        src, width, height = rendition.file.url, rendition.width, rendition.height
+    else:
+        src = image.url
+        try:
+            width, height = image.width, image.height
+        except (OSError, ValueError):
+            width = height = None
+    if width and height:
+        return format_html(
+            '<img class="{}" src="{}" width="{}" height="{}" alt="{}" loading="lazy" decoding="async">',
+            css_class, src, width, height, alt,
+        )
+    return format_html('<img class="{}" src="{}" alt="{}" loading="lazy" decoding="async">', css_class, src, alt)
+
+
+# --- Sources -------------------------------------------------------------------------------------
+
+
+def _words(text: str, count: int, *, from_end: bool) -> str:
+    words = text.split()
+    return " ".join(words[-count:] if from_end else words[:count])
+
+
+@register.simple_tag
+def original_passage_url(url: str, excerpt: str) -> str:
+    """Link to the original that scrolls to the passage: a `#:~:text=` fragment (long ones by start,end)."""
+    if not url:
+        return ""
+    base = url.split("#", 1)[0]
+    words = excerpt.split()
+    if len(words) <= 8:
+        directive = quote(" ".join(words), safe="")
+    else:
+        directive = (
+            f"{quote(_words(excerpt, 4, from_end=False), safe='')},"
+            f"{quote(_words(excerpt, 4, from_end=True), safe='')}"
+        )
+    return f"{base}#:~:text={directive}"
+
+
+def _trim_start(text: str) -> str:
+    """Context before an excerpt, starting at a word boundary."""
+    if " " in text and not text[:1].isspace():
+        text = text.split(" ", 1)[1]
+    return text.lstrip()
+
+
+def _trim_end(text: str) -> str:
+    if " " in text and not text[-1:].isspace():
+        text = text.rsplit(" ", 1)[0]
+    return text.rstrip()
+
+
+@register.simple_tag
+def excerpt_in_context(citation) -> SafeString:
+    """The excerpt marked inside the words around it (needs `Citation.objects.in_context()`)."""
+    before = getattr(citation, "text_before", "") or ""
+    after = getattr(citation, "text_after", "") or ""
+    lead = "…" if citation.start > len(before) else ""
+    trail = "…" if after and len(after) >= 160 else ""
+    return format_html(
+        "{}{}<mark>{}</mark>{}{}",
+        lead, _trim_start(before) if lead else before, citation.excerpt,
+        _trim_end(after) if trail else after, trail,
+    )
+
+
+def highlight_citations(text: str, citations) -> SafeString:
+    """The source text with each citation's span wrapped in <mark>, built from offsets.
+
+    Overlapping citations nest or split into segments so the markup stays valid; each citation's
+    first segment carries id="c<pk>" (the target of links from claim pages) and its last is followed
+    by a numbered link to the claim or event it backs. Every piece of text is escaped.
+    """
+    spans = sorted(
+        (c for c in citations if 0 <= c.start < c.end <= len(text) and text[c.start:c.end] == c.excerpt),
+        key=lambda c: (c.start, -c.end, c.pk),
+    )
+    cuts = sorted({0, len(text), *(c.start for c in spans), *(c.end for c in spans)})
+    numbers = {c.pk: n for n, c in enumerate(spans, start=1)}
+    opened: set[int] = set()
+    pieces: list[str] = []
+    for left, right in zip(cuts, cuts[1:]):
+        covering = [c for c in spans if c.start <= left and right <= c.end]
+        segment = str(conditional_escape(text[left:right]))
+        for citation in reversed(covering):
+            anchor = ""
+            if citation.pk not in opened:
+                opened.add(citation.pk)
+                anchor = format_html(' id="c{}"', citation.pk)
+            segment = format_html(
+                '<mark class="cited"{} data-citation="{}">{}</mark>', anchor, numbers[citation.pk],
+                mark_safe(segment),
+            )
+        pieces.append(segment)
+        for citation in spans:
+            if citation.end == right:
+                target = citation.claim if citation.claim_id else citation.event
+                what = "claim" if citation.claim_id else "event"
+                pieces.append(str(format_html(
+                    '<a class="cite-ref" href="{}" aria-label="Cited passage {}: see the {}">[{}]</a>',
+                    target.get_absolute_url(), numbers[citation.pk], what, numbers[citation.pk],
+                )))
+    return mark_safe("".join(pieces))
+
+
+# --- Fragment cache ------------------------------------------------------------------------------
+
+
+def _fingerprint(obj, depth: int = 0) -> tuple:
+    """What a rendered fragment of obj depends on: its own version and that of what was prefetched."""
+    parts: list = [obj._meta.label_lower, obj.pk, getattr(obj, "version", None), str(getattr(obj, "updated_at", ""))]
+    backing = getattr(type(obj), "backing", None)
+    if backing is not None:
+        parts.append(obj.backing.independent_sources)
+    if depth < 2:
+        for name, related in sorted(getattr(obj, "_prefetched_objects_cache", {}).items()):
+            parts.append((name, tuple(_fingerprint(item, depth + 1) for item in related)))
+    return tuple(parts)
+
+
+class CachedFragmentNode(template.Node):
+    def __init__(self, nodelist, name: str, vary_on: list):
+        self.nodelist, self.name, self.vary_on = nodelist, name, vary_on
+
+    def render(self, context) -> str:
+        # A preview shows drafts to one editor: it must never put them where readers could get them.
+        if context.get("is_preview"):
+            return self.nodelist.render(context)
+        values = [expression.resolve(context) for expression in self.vary_on]
+        parts = [_fingerprint(v) if hasattr(v, "_meta") else v for v in values]
+        digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+        key = make_template_fragment_key(f"reader.{self.name}", [digest])
+        html = cache.get(key)
+        if html is None:
+            html = self.nodelist.render(context)
+            cache.set(key, html, FRAGMENT_TIMEOUT)
+        return html
+
+
+@register.tag
+def cached_fragment(parser, token):
+    """{% cached_fragment "update" update story.timezone %}…{% endcached_fragment %}
+
+    Caches the HTML keyed on each object's pk, version, updated_at and those of its prefetched
+    relations, so any reader-visible change renders afresh. Skipped entirely on preview pages.
+    """
+    bits = token.split_contents()
+    if len(bits) < 3:
+        raise template.TemplateSyntaxError("cached_fragment needs a name and at least one object")
+    nodelist = parser.parse(("endcached_fragment",))
+    parser.delete_first_token()
+    name = bits[1].strip("\"'")
+    return CachedFragmentNode(nodelist, name, [parser.compile_filter(bit) for bit in bits[2:]])
+
+
+# --- Pagination ----------------------------------------------------------------------------------
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, param: str, number: int) -> str:
+    """The current query string with one page parameter changed, so filters survive paging."""
+    query = context["request"].GET.copy()
+    query[param] = number
+    return f"?{query.urlencode()}"

@@ -1,0 +1,152 @@
+"""The visual timeline: events laid out on one time axis as points, month-wide bands and spans.
+
+Drawn as server-side SVG with percentage coordinates, so the markers stay crisp and the labels
+stay readable at any width without a viewBox scaling the text. The SVG is decorative; the
+ordered list beside it carries the same events for screen readers and for readers without SVG.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django import template
+
+from stories.dates import Precision, period_end, truncate
+
+register = template.Library()
+
+LANE_HEIGHT = 26
+AXIS_HEIGHT = 34
+MAX_LANES = 8
+MAX_TICK_LABELS = 7
+LABEL_ROOM = 5.0  # percent of the width kept clear after a marker for its number
+POINT_PRECISIONS = {Precision.DAY, Precision.HOUR, Precision.MINUTE}
+
+
+@dataclass(frozen=True)
+class Mark:
+    number: int
+    title: str
+    x: float  # percent
+    width: float  # percent; 0 for a point
+    lane: int
+    shape: str  # "point", "period" (known only to the month or year) or "span"
+    is_key: bool
+    y: int
+
+    @property
+    def x_end(self) -> float:
+        return self.x + self.width
+
+    @property
+    def label_x(self) -> float:
+        return self.x + self.width + (1.2 if self.shape == "point" else 0.6)
+
+    @property
+    def bar_y(self) -> int:
+        return self.y - 5
+
+    @property
+    def label_y(self) -> int:
+        return self.y + 4
+
+
+@dataclass(frozen=True)
+class Tick:
+    x: float
+    label: str
+    show_label: bool
+
+
+@dataclass(frozen=True)
+class TimelineLayout:
+    marks: list[Mark]
+    ticks: list[Tick]
+    height: int
+    axis_y: int
+
+
+def _extent(event, tz: ZoneInfo) -> tuple[datetime, datetime, str]:
+    if event.ends_at is not None:
+        return event.occurred_at, period_end(event.ends_at, event.ends_precision, tz), "span"
+    if event.precision in POINT_PRECISIONS:
+        return event.occurred_at, event.occurred_at, "point"
+    return event.occurred_at, period_end(event.occurred_at, event.precision, tz), "period"
+
+
+def _ticks(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[str, list[datetime]]:
+    days = (end - start).days
+    unit = Precision.DAY if days <= 21 else Precision.MONTH if days <= 3 * 366 else Precision.YEAR
+    moments = []
+    moment = truncate(start, unit, tz)
+    if moment < start:
+        moment = period_end(moment, unit, tz)
+    while moment <= end and len(moments) < 400:
+        moments.append(moment)
+        moment = period_end(moment, unit, tz)
+    return unit, moments
+
+
+def _tick_label(moment: datetime, unit: str, tz: ZoneInfo) -> str:
+    local = moment.astimezone(tz)
+    if unit == Precision.YEAR:
+        return f"{local.year}"
+    if unit == Precision.MONTH:
+        return f"{local:%b} {local.year}" if local.month == 1 else f"{local:%b}"
+    return f"{local:%b} {local.day}"
+
+
+def lay_out(events, tz: ZoneInfo, *, first_number: int = 1) -> TimelineLayout:
+    """Place each event on the axis in lanes so markers and their numbers do not overlap."""
+    events = list(events)
+    if not events:
+        return TimelineLayout([], [], AXIS_HEIGHT, 0)
+    extents = [_extent(event, tz) for event in events]
+    start = min(s for s, _, _ in extents)
+    end = max(e for _, e, _ in extents)
+    if end - start < timedelta(days=2):
+        start, end = start - timedelta(days=1), end + timedelta(days=1)
+    total = (end - start).total_seconds()
+
+    def position(moment: datetime) -> float:
+        # 3%–92% leaves room for the first tick label and the last marker's number.
+        return 3 + 89 * (moment - start).total_seconds() / total
+
+    lane_ends: list[float] = []
+    placed = []
+    for number, (event, (s, e, shape)) in enumerate(zip(events, extents), start=first_number):
+        x, x_end = position(s), position(e)
+        width = 0.0 if shape == "point" else max(x_end - x, 0.8)
+        occupied_until = x + width + LABEL_ROOM
+        lane = next((i for i, lane_end in enumerate(lane_ends) if lane_end <= x), None)
+        if lane is None:
+            if len(lane_ends) < MAX_LANES:
+                lane = len(lane_ends)
+                lane_ends.append(occupied_until)
+            else:
+                lane = min(range(MAX_LANES), key=lambda i: lane_ends[i])
+        lane_ends[lane] = max(lane_ends[lane], occupied_until)
+        placed.append((number, event, x, width, lane, shape))
+
+    marks = [
+        Mark(
+            number=number, title=event.title, x=round(x, 3), width=round(width, 3), lane=lane,
+            shape=shape, is_key=event.is_key_event, y=16 + lane * LANE_HEIGHT,
+        )
+        for number, event, x, width, lane, shape in placed
+    ]
+    axis_y = 16 + len(lane_ends) * LANE_HEIGHT
+    unit, moments = _ticks(start, end, tz)
+    step = max(1, -(-len(moments) // MAX_TICK_LABELS))
+    ticks = [
+        Tick(x=round(position(m), 3), label=_tick_label(m, unit, tz), show_label=i % step == 0)
+        for i, m in enumerate(moments)
+    ]
+    return TimelineLayout(marks=marks, ticks=ticks, height=axis_y + AXIS_HEIGHT, axis_y=axis_y)
+
+
+@register.inclusion_tag("stories/_timeline_svg.html")
+def timeline_svg(events, story, first_number: int = 1):
+    return {"layout": lay_out(events, story.tzinfo, first_number=first_number)}
