@@ -229,23 +229,24 @@ def update_fragment(update: Update) -> str:
         " update--corrected" if corrections else ""
     )
     corrections_html = format_html_join(
-        "", '<p class="correction"><strong>Correction</strong> <time datetime="{}">{}</time>: {}</p>',
+        "", '<p class="correction"><strong>Correction</strong> (<time datetime="{}">{}</time>): {}</p>',
         (
             (c.corrected_at.isoformat(), format_moment(c.corrected_at, Precision.MINUTE, tz), c.note)
             for c in corrections
         ),
     )
     return format_html(
-        '<article class="{}" id="update-{}" data-update-id="{}" data-sequence="{}" data-pinned="{}">'
-        '<header>{}<time class="update-time" datetime="{}">{}</time>'
-        '<h3><a href="{}">{}</a></h3></header>'
-        '<div class="update-body">{}</div>{}</article>',
-        classes, update.pk, update.pk, update.sequence, "true" if update.is_pinned else "false",
-        format_html('<p class="update-pinned">Pinned</p>') if update.is_pinned else "",
+        '<article class="{}" id="update-{}" data-update-id="{}" data-sequence="{}" data-pinned="{}"'
+        ' aria-labelledby="update-{}-headline">'
+        '<header class="update__header"><p class="update__meta"><time datetime="{}">{}</time>{}</p>'
+        '<h3 class="update__headline" id="update-{}-headline"><a href="{}">{}</a></h3></header>'
+        '<div class="update__body">{}</div>{}'
+        '<p class="update__permalink"><a href="{}">Link to this update</a></p></article>',
+        classes, update.pk, update.pk, update.sequence, "true" if update.is_pinned else "false", update.pk,
         posted.isoformat(), format_moment(update.posted_at, Precision.MINUTE, tz),
-        update.get_absolute_url(), update.headline,
-        linebreaks(update.body, autoescape=True),
-        format_html('<aside class="update-corrections">{}</aside>', corrections_html) if corrections else "",
+        format_html(' <span class="tag tag--pinned">Pinned</span>') if update.is_pinned else "",
+        update.pk, update.get_absolute_url(), update.headline,
+        linebreaks(update.body, autoescape=True), corrections_html, update.get_absolute_url(),
     )
 
 

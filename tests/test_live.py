@@ -247,3 +247,90 @@ def test_changed_poll_costs_the_same_queries_however_many_updates(client, django
 def test_poll_accepts_only_get(client):
     story = make_story(is_live=True)
     assert client.post(poll_url(story, 0)).status_code == 405
+
+
+# --- The client (static/js/live.js) in a real browser ---------------------------------------------
+
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+def harness_html(story, poll_interval):
+    """A stand-in story page built from the database on each load: the #updates markup live.js reads."""
+    from django.utils.html import format_html, format_html_join
+
+    from stories.live import update_fragment
+
+    updates = (
+        Update.objects.published().filter(story=story).select_related("story").prefetch_related("corrections")
+        .order_by("-is_pinned", "-posted_at", "-pk")
+    )
+    story.refresh_from_db()
+    return format_html(
+        '<!doctype html><html><head><meta charset="utf-8"><title>{}</title></head><body>'
+        '<div id="updates" data-poll-url="{}" data-after="{}" data-story-slug="{}" data-poll-interval="{}">{}</div>'
+        '<script src="/static/js/live.js"></script></body></html>',
+        story.title, poll_url(story), story.update_sequence, story.slug, poll_interval,
+        format_html_join("", "{}", ((update_fragment(u),) for u in updates)),
+    )
+
+
+@pytest.fixture
+def browser_page(live_server, monkeypatch):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in between are plain sync code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
+        page = browser.new_page()
+        yield page
+        browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_open_page_shows_new_corrected_and_removed_updates_without_reload(browser_page, live_server, settings):
+    settings.NEWSROOM_LIVE_POLL_INTERVAL = 1
+    page = browser_page
+    story = make_story(is_live=True)
+    pinned = publish(story, headline="Pinned: what we know", is_pinned=True)
+    harness_url = f"{live_server.url}/live-harness/{story.slug}/"
+    page.route(harness_url, lambda route: route.fulfill(
+        status=200, content_type="text/html", body=harness_html(story, poll_interval=1)))
+    page.goto(harness_url)
+    page.wait_for_selector('#updates[data-live-state="polling"]')
+    notice = page.locator(".updates-notice")
+
+    fresh = publish(story, headline="Bessent: talks going well", body="Day two begins.")
+    notice.wait_for(state="visible", timeout=10000)
+    assert notice.inner_text() == "1 new update"
+    assert page.locator(f"#update-{fresh.pk}").count() == 0, "nothing is inserted under the reader"
+
+    notice.click()
+    page.wait_for_selector(f"#update-{fresh.pk}")
+    order = page.eval_on_selector_all("#updates article", "els => els.map(e => e.dataset.updateId)")
+    assert order == [str(pinned.pk), str(fresh.pk)], "pinned stays on top"
+    assert "New" in page.locator(f"#update-{fresh.pk} .update-new-badge").inner_text()
+    assert notice.is_hidden()
+
+    fresh.body = "Day two begins at 10:00."
+    fresh.save()
+    Correction.objects.create(update=fresh, note="An earlier version gave no time.")
+    record_update_change(update=fresh)
+    page.wait_for_selector(f"#update-{fresh.pk} .correction", timeout=10000)
+    assert "Day two begins at 10:00." in page.locator(f"#update-{fresh.pk}").inner_text()
+    assert page.locator("#updates article").count() == 2, "a correction changes the post in place"
+
+    pinned.status = PublicationStatus.DRAFT
+    pinned.save()
+    record_update_change(update=pinned)
+    page.wait_for_selector(f"#update-{pinned.pk}", state="detached", timeout=10000)
+
+    later = publish(story, headline="Delegations break for lunch")
+    page.reload()
+    page.wait_for_selector(f"#update-{later.pk}")
+    assert page.locator(f"#update-{later.pk} .update-new-badge").inner_text() == "New since your last visit"
+    assert page.locator(f"#update-{fresh.pk} .update-new-badge").count() == 0
+
+    story.is_live = False
+    story.save()
+    page.wait_for_selector('#updates[data-live-state="ended"]', timeout=10000)
