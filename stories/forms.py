@@ -1,0 +1,481 @@
+"""Forms the editors' desk uses in admin.
+
+`DeskForm` is the base of every publishable model's form (change form, list_editable row and
+revert alike): it holds the version the editor loaded, locks the stored row while it validates,
+refuses a stale save with a message saying what changed, and asks `publishing.check_desk_change()`
+whether this user may make this change. Writes then go through `publishing.save_from_desk()`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import forms
+from django.contrib.admin import widgets as admin_widgets
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.html import format_html
+
+from . import images, publishing
+from .dates import format_moment, moment_as_written, parse_moment
+from .models import (
+    Actor,
+    Citation,
+    Claim,
+    ClaimKind,
+    Event,
+    PublicationStatus,
+    Source,
+    Story,
+    Update,
+    VerificationStatus,
+)
+
+IMAGE_ALT_FIELDS = {"lead_image": "lead_image_alt", "photo": "photo_alt", "image": "image_alt"}
+MOMENT_HELP = (
+    "As precisely as it is known: 2025, 2025-05, 2025-06-09, 2025-06-10T10 or 2025-06-10T10:00, "
+    "in the story's time zone ({zone})."
+)
+
+
+def for_user(form_class: type[forms.BaseForm], user, **attrs) -> type[forms.BaseForm]:
+    """A subclass of `form_class` that knows who is editing (forms are built per request in admin)."""
+    return type(form_class.__name__, (form_class,), {"desk_user": user, **attrs})
+
+
+class SeenVersionField(forms.IntegerField):
+    """The version the editor loaded. Never a change in itself, so an untouched list row is not saved."""
+
+    widget = forms.HiddenInput
+
+    def has_changed(self, initial, data) -> bool:
+        return False
+
+
+class StoryTimeWidget(admin_widgets.AdminSplitDateTime):
+    """Date and time inputs that say which zone they are in, with this date's BST/GMT label."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, value, attrs, renderer)
+        moment = value if isinstance(value, datetime) and value.tzinfo else timezone.localtime()
+        zone = timezone.get_current_timezone()
+        return html + format_html(
+            '<p class="desk-zone" title="Entered and shown in this zone, stored in UTC">{} ({})</p>',
+            str(zone), moment.astimezone(zone).tzname(),
+        )
+
+
+class DeskImageField(forms.ImageField):
+    """An image upload checked by `images.check_image()`: format, bytes and pixels, each a clear error."""
+
+    default_error_messages = {"invalid_image": "This file is not an image we can read."}
+
+    def to_python(self, data):
+        upload = forms.FileField.to_python(self, data)
+        if upload is None:
+            return None
+        facts = images.check_image(upload)
+        upload.image_facts = facts
+        if hasattr(upload, "seek") and callable(upload.seek):
+            upload.seek(0)
+        return upload
+
+
+class DeskForm(forms.ModelForm):
+    seen_version = SeenVersionField(required=False)
+
+    desk_user = None
+    revert = False
+    locked_current = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        if instance.pk is not None:
+            version = instance.version
+            if self.revert:
+                # Reverting shows an old revision: the version to compare against is today's.
+                version = type(instance).objects.values_list("version", flat=True).get(pk=instance.pk)
+            self.fields["seen_version"].initial = version
+        if "published_at" in self.fields:
+            self.fields["published_at"].label = "Publish at"
+            self.fields["published_at"].help_text = (
+                "When readers can see it. A time in the future schedules publication; "
+                "leave empty to publish now."
+            )
+        user = self.desk_user
+        if user is None:
+            return
+        if instance.pk is not None and not publishing.can_change(user, instance):
+            for field in self.fields.values():
+                field.disabled = True
+        if not publishing.can_publish(user, instance):
+            for name in ("status", "published_at"):
+                if name in self.fields:
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = "Only an editor can publish, schedule or unpublish."
+        if not publishing.can_verify(user):
+            for name in ("verification_status", "verification_note", "status_note"):
+                if name in self.fields:
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = "Only an editor can set the verification status."
+
+    def clean(self):
+        cleaned = super().clean()
+        instance = self.instance
+        if instance.pk is not None:
+            self.locked_current = publishing.lock_for_edit(type(instance), instance.pk)
+            seen = cleaned.get("seen_version")
+            if seen is None:
+                seen = self.locked_current.version
+            changed = [n for n in self.changed_data if n != "seen_version"]
+            if seen != self.locked_current.version and changed:
+                raise ValidationError(
+                    publishing.describe_changes_since(self.locked_current, seen)
+                    + " Your changes were not saved: reload the page to see their version, then make "
+                    "your changes again.",
+                    code="edit_conflict",
+                )
+        if cleaned.get("status") == PublicationStatus.PUBLISHED:
+            if "published_at" in self.fields and not self.fields["published_at"].disabled:
+                if cleaned.get("published_at") is None:
+                    cleaned["published_at"] = timezone.now()
+            elif instance.published_at is None:
+                instance.published_at = timezone.now()
+        for image_name, alt_name in IMAGE_ALT_FIELDS.items():
+            if image_name in self.fields and alt_name in self.fields:
+                image = cleaned.get(image_name, getattr(instance, image_name, None))
+                if image and not cleaned.get(alt_name, "").strip():
+                    self.add_error(alt_name, "Describe the image for readers who cannot see it (alt text).")
+        return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.desk_user is None or self.errors:
+            return
+        try:
+            publishing.check_desk_change(user=self.desk_user, before=self.locked_current, after=self.instance)
+            self.check_change(self.locked_current, self.instance)
+        except PermissionDenied as denied:
+            self.add_error(None, str(denied))
+        except ValidationError as invalid:
+            self.add_error(None, invalid)
+
+    def check_change(self, before, after) -> None:
+        """Rules a particular model adds; raise ValidationError."""
+
+    def desk_save_kwargs(self) -> dict:
+        """Extra keyword arguments for `publishing.save_from_desk()`."""
+        return {}
+
+
+# --- Moments with a precision ------------------------------------------------------------------
+
+
+class MomentField(forms.CharField):
+    """A moment typed as precisely as it is known; parsed in the story's zone by the form."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 16)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"placeholder": "2025-06-10T10:00", "class": "vTextField desk-moment"})
+
+
+class MomentFormMixin:
+    """Replace (datetime, precision) model pairs with one MomentField each: {form field: (at, precision)}."""
+
+    moments: dict[str, tuple[str, str]] = {}
+
+    def story_for_moments(self) -> Story | None:
+        story = self.cleaned_data.get("story") if hasattr(self, "cleaned_data") else None
+        if story is None and getattr(self.instance, "story_id", None):
+            story = self.instance.story
+        return story
+
+    def moment_zone(self):
+        story = self.story_for_moments()
+        return story.tzinfo if story else self.instance.desk_tzinfo
+
+    def init_moments(self):
+        zone = self.instance.desk_tzinfo if getattr(self.instance, "story_id", None) else None
+        for name, (at, precision) in self.moments.items():
+            field = self.fields[name]
+            zone_name = str(zone) if zone else "the story's zone"
+            field.help_text = MOMENT_HELP.format(zone=zone_name)
+            value = getattr(self.instance, at)
+            if value is not None and zone is not None:
+                field.initial = moment_as_written(value, getattr(self.instance, precision), zone)
+                field.help_text += f" Readers see: {format_moment(value, getattr(self.instance, precision), zone)}."
+
+    def clean_moments(self):
+        zone = self.moment_zone()
+        parsed = {}
+        for name, (at, precision) in self.moments.items():
+            text = (self.cleaned_data.get(name) or "").strip()
+            if not text:
+                if self.fields[name].required:
+                    continue  # the field's own "required" error is already there
+                parsed[name] = (None, "")
+                continue
+            try:
+                parsed[name] = parse_moment(text, zone)
+            except ValueError as problem:  # a bad shape, or a date that does not exist (2025-02-30)
+                self.add_error(name, f"{text!r}: {problem}" if text not in str(problem) else str(problem))
+        for name, (at, precision) in self.moments.items():
+            if name in parsed:
+                setattr(self.instance, at, parsed[name][0])
+                setattr(self.instance, precision, parsed[name][1] or "")
+        return parsed
+
+
+# --- Per-model desk forms ----------------------------------------------------------------------
+
+
+class StoryForm(DeskForm):
+    class Meta:
+        model = Story
+        fields = "__all__"
+
+
+class ActorForm(DeskForm):
+    class Meta:
+        model = Actor
+        fields = "__all__"
+
+
+class SourceForm(DeskForm):
+    class Meta:
+        model = Source
+        fields = "__all__"
+
+    def clean_text(self):
+        # Browsers send a textarea's line breaks as CRLF; the importer stores LF, and offsets count them.
+        return self.cleaned_data["text"].replace("\r\n", "\n")
+
+
+class EventForm(MomentFormMixin, DeskForm):
+    when = MomentField(label="When")
+    ends = MomentField(label="Ends", required=False)
+    moments = {"when": ("occurred_at", "precision"), "ends": ("ends_at", "ends_precision")}
+
+    class Meta:
+        model = Event
+        exclude = ["occurred_at", "precision", "ends_at", "ends_precision"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.init_moments()
+        self.fields["ends"].help_text = "For spans, like a 90-day truce. " + self.fields["ends"].help_text
+
+    def clean(self):
+        cleaned = super().clean()
+        parsed = self.clean_moments()
+        start, end = parsed.get("when", (None, None))[0], parsed.get("ends", (None, None))[0]
+        if start and end and end < start:
+            self.add_error("ends", "The end comes before the start.")
+        return cleaned
+
+
+class ClaimForm(MomentFormMixin, DeskForm):
+    made = MomentField(label="Made at", required=False)
+    status_note = forms.CharField(
+        label="Why the status changed", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept in the claim's status history (shown to readers) when the verification status changes.",
+    )
+    prompted_by_source = forms.ModelChoiceField(
+        Source.objects.defer("text"), required=False, help_text="The source that prompted the status change, if any.",
+    )
+    prompted_by_update = forms.ModelChoiceField(
+        Update.objects.select_related("story"), required=False,
+        help_text="The update that prompted the status change, if any.",
+    )
+    moments = {"made": ("made_at", "made_precision")}
+
+    class Meta:
+        model = Claim
+        exclude = ["made_at", "made_precision", "review_state"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.init_moments()
+        if self.instance.story_id:
+            self.fields["prompted_by_update"].queryset = Update.objects.filter(story_id=self.instance.story_id)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_moments()
+        return cleaned
+
+    def desk_save_kwargs(self) -> dict:
+        return {
+            "status_note": self.cleaned_data.get("status_note") or self.cleaned_data.get("verification_note", ""),
+            "prompted_by_source": self.cleaned_data.get("prompted_by_source"),
+            "prompted_by_update": self.cleaned_data.get("prompted_by_update"),
+        }
+
+
+class UpdateForm(DeskForm):
+    correction_note = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        initial=publishing.CORRECTION_PREFIX,
+        help_text="Shown to readers under the update when you change the words of a published update.",
+    )
+    minor_fix = forms.BooleanField(
+        required=False, label="Minor fix, no correction note",
+        help_text="Spelling or formatting only: the meaning did not change. The old words are still kept in the history.",
+    )
+    publish_now = False
+
+    class Meta:
+        model = Update
+        fields = "__all__"
+
+    def clean(self):
+        if self.publish_now and self.desk_user is not None and publishing.can_publish(self.desk_user, Update):
+            self.cleaned_data["status"] = PublicationStatus.PUBLISHED
+            at = self.cleaned_data.get("published_at")
+            if at is None or at > timezone.now():
+                self.cleaned_data["published_at"] = timezone.now()
+        cleaned = super().clean()
+        story = cleaned.get("story") or (self.instance.story if self.instance.story_id else None)
+        if story is not None:
+            for name in ("claims", "events"):
+                strays = [str(o) for o in cleaned.get(name) or [] if o.story_id != story.pk]
+                if strays:
+                    self.add_error(name, f"These belong to another story: {'; '.join(strays)}.")
+        return cleaned
+
+    def check_change(self, before, after) -> None:
+        if before is None or not publishing.is_correction(before, after):
+            return
+        if self.cleaned_data.get("minor_fix"):
+            return
+        note = (self.cleaned_data.get("correction_note") or "").strip()
+        if not note or note == publishing.CORRECTION_PREFIX.strip():
+            raise ValidationError(
+                "You changed the words of a published update: say what the earlier version said in the "
+                "correction note (readers see it), or tick “Minor fix” for spelling and formatting."
+            )
+
+    def desk_save_kwargs(self) -> dict:
+        before = self.locked_current
+        if before is None or not publishing.is_correction(before, self.instance):
+            return {}
+        if self.cleaned_data.get("minor_fix"):
+            return {"minor_fix": True}
+        return {"correction_note": self.cleaned_data["correction_note"]}
+
+
+class CitationForm(forms.ModelForm):
+    """A citation whose words are picked from the source text, so the offsets are the source's own."""
+
+    class Meta:
+        model = Citation
+        fields = ["source", "claim", "event", "excerpt", "start", "end"]
+        widgets = {
+            "excerpt": forms.Textarea(attrs={"rows": 3, "class": "desk-span-excerpt"}),
+            "start": forms.NumberInput(attrs={"class": "desk-span-start", "readonly": False}),
+            "end": forms.NumberInput(attrs={"class": "desk-span-end"}),
+        }
+        help_texts = {
+            "excerpt": "Select the words in the source text below; the excerpt and its offsets fill in.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["start"].required = False
+        self.fields["end"].required = False
+        self.fields["excerpt"].strip = False
+        self.fields["source"].queryset = Source.objects.defer("text")
+
+    def clean_excerpt(self):
+        # Browsers send a textarea's line breaks as CRLF; source texts are stored with LF.
+        return self.cleaned_data["excerpt"].replace("\r\n", "\n")
+
+    def clean(self):
+        cleaned = super().clean()
+        source, excerpt = cleaned.get("source"), cleaned.get("excerpt")
+        if not source or not excerpt:
+            return cleaned
+        text = Source.objects.values_list("text", flat=True).get(pk=source.pk)
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start is not None and end is not None and text[start:end] == excerpt:
+            return cleaned
+        found = _occurrences(text, excerpt)
+        if len(found) == 1:
+            cleaned["start"], cleaned["end"] = found[0], found[0] + len(excerpt)
+        elif not found:
+            self.add_error("excerpt", f"These words are not in “{source}”. Select them in the source text.")
+        else:
+            self.add_error(
+                "excerpt",
+                f"These words appear {len(found)} times in “{source}”: select the one you mean in the source text.",
+            )
+        return cleaned
+
+
+def _occurrences(text: str, excerpt: str) -> list[int]:
+    found, at = [], text.find(excerpt)
+    while at != -1:
+        found.append(at)
+        at = text.find(excerpt, at + 1)
+    return found
+
+
+# --- Forms for desk actions --------------------------------------------------------------------
+
+
+class VerificationForm(forms.Form):
+    note = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Why: kept in each claim's status history, which readers see.",
+    )
+    prompted_by_source = forms.ModelChoiceField(Source.objects.defer("text"), required=False)
+    prompted_by_update = forms.ModelChoiceField(Update.objects.select_related("story"), required=False)
+
+
+class MergeActorsForm(forms.Form):
+    survivor = forms.ModelChoiceField(
+        Actor.objects.none(), widget=forms.RadioSelect, empty_label=None,
+        help_text="The actor that stays. The others' claims, events, mentions and aliases move to it.",
+    )
+
+    def __init__(self, *args, actors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["survivor"].queryset = actors
+
+
+class AcceptCandidateForm(forms.Form):
+    claimant = forms.ModelChoiceField(Actor.objects.all(), required=False)
+    claimant_description = forms.CharField(max_length=200, required=False, label="Speaker as described")
+    kind = forms.ChoiceField(choices=ClaimKind.choices)
+    verification_status = forms.ChoiceField(
+        choices=[c for c in VerificationStatus.choices if c[0] != VerificationStatus.UNREVIEWED],
+        initial=VerificationStatus.UNVERIFIED,
+    )
+    story = forms.ModelChoiceField(Story.objects.all(), required=False)
+    publish_now = forms.BooleanField(required=False, initial=True, label="Publish now")
+
+    def __init__(self, *args, candidate: Claim, admin_site=None, **kwargs):
+        kwargs.setdefault("prefix", f"c{candidate.pk}")
+        kwargs.setdefault("initial", {
+            "claimant": candidate.claimant_id, "claimant_description": candidate.claimant_description,
+            "kind": candidate.kind, "story": candidate.story_id,
+        })
+        super().__init__(*args, **kwargs)
+        self.candidate = candidate
+        if admin_site is not None:
+            claimant = self.fields["claimant"]
+            claimant.widget = admin_widgets.AutocompleteSelect(Claim._meta.get_field("claimant"), admin_site)
+            claimant.widget.choices = claimant.choices
+        if candidate.story_id:
+            self.fields["story"].required = False
+            self.fields["story"].widget = forms.HiddenInput()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("story") is None and self.candidate.story_id is None:
+            self.add_error("story", "Choose the story this claim belongs to.")
+        if cleaned.get("kind") == ClaimKind.STATISTIC and self.candidate.stat_value is None:
+            self.add_error("kind", "A statistic needs a value: accept it as another kind, then edit the claim.")
+        return cleaned
