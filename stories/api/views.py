@@ -1,0 +1,125 @@
+"""Read-only API views: every queryset starts from published(), every list is prefetched."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db.models import Prefetch
+from django.utils.cache import get_conditional_response
+from rest_framework import viewsets
+
+from stories.models import (
+    Actor,
+    Citation,
+    Claim,
+    ClaimStatusChange,
+    Correction,
+    Event,
+    EventParticipation,
+    Source,
+    Story,
+    Update,
+)
+
+from . import filters, serializers
+
+
+def published_citations():
+    """Citations whose source readers can see; the source's text stays behind."""
+    return Prefetch(
+        "citations",
+        queryset=Citation.objects.filter(source__in=Source.objects.published(), is_stale=False)
+        .select_related("source").only("pk", "claim_id", "event_id", "excerpt", "start", "end", "source__slug")
+        .order_by("source__slug", "start"),
+        to_attr="published_citations",
+    )
+
+
+class ConditionalReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    """GET and HEAD only; each answer carries an ETag of its body and honours If-None-Match."""
+
+    http_method_names = ["get", "head"]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
+            response.render()
+            etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+            response["ETag"] = etag
+            response["Cache-Control"] = "public, max-age=60"
+            not_modified = get_conditional_response(request, etag=etag, response=response)
+            if not_modified is not None:
+                return not_modified
+        return response
+
+
+class StoryViewSet(ConditionalReadOnlyViewSet):
+    serializer_class = serializers.StorySerializer
+    filterset_class = filters.StoryFilter
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        return Story.objects.published().order_by("-published_at", "-pk")
+
+
+class UpdateViewSet(ConditionalReadOnlyViewSet):
+    serializer_class = serializers.UpdateSerializer
+    filterset_class = filters.UpdateFilter
+
+    def get_queryset(self):
+        return (
+            Update.objects.published().select_related("story")
+            .prefetch_related(Prefetch("corrections", queryset=Correction.objects.order_by("corrected_at", "pk")))
+        )
+
+
+class EventViewSet(ConditionalReadOnlyViewSet):
+    serializer_class = serializers.EventSerializer
+    filterset_class = filters.EventFilter
+
+    def get_queryset(self):
+        return Event.objects.published().select_related("story").prefetch_related(
+            Prefetch(
+                "participations",
+                queryset=EventParticipation.objects.filter(actor__in=Actor.objects.published())
+                .select_related("actor").order_by("actor__name"),
+                to_attr="published_participations",
+            ),
+            published_citations(),
+        )
+
+
+class ActorViewSet(ConditionalReadOnlyViewSet):
+    serializer_class = serializers.ActorSerializer
+    filterset_class = filters.ActorFilter
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        return Actor.objects.published().prefetch_related(
+            "aliases",
+            Prefetch("affiliation", queryset=Actor.objects.published(), to_attr="published_affiliation"),
+        )
+
+
+class ClaimViewSet(ConditionalReadOnlyViewSet):
+    serializer_class = serializers.ClaimSerializer
+    filterset_class = filters.ClaimFilter
+
+    def get_queryset(self):
+        return Claim.objects.published().select_related("story").prefetch_related(
+            Prefetch("claimant", queryset=Actor.objects.published(), to_attr="published_claimant"),
+            published_citations(),
+            Prefetch("status_changes", queryset=ClaimStatusChange.objects.order_by("changed_at", "pk")),
+        )
+
+
+class SourceViewSet(ConditionalReadOnlyViewSet):
+    filterset_class = filters.SourceFilter
+    lookup_field = "slug"
+
+    def get_serializer_class(self):
+        return serializers.SourceDetailSerializer if self.action == "retrieve" else serializers.SourceSerializer
+
+    def get_queryset(self):
+        queryset = Source.objects.published()
+        return queryset if self.action == "retrieve" else queryset.defer("text")
