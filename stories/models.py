@@ -13,7 +13,7 @@ from functools import cached_property
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Max, Prefetch, Q
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest, Length, Lower, Substr
 from django.db.models.lookups import Exact
 from django.urls import reverse
@@ -104,6 +104,12 @@ class Publishable(models.Model):
 # --- Story -------------------------------------------------------------------------------------
 
 
+def _count_in_story(model):
+    """A subquery counting the story's rows of `model` that readers see whenever the story is visible."""
+    rows = model.objects.filter(visible_to_readers(), story=OuterRef("pk")).order_by().values("story")
+    return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
+
+
 class StoryQuerySet(PublishableQuerySet):
     def live_first(self):
         """Order live stories first, then the most recently published."""
@@ -118,8 +124,10 @@ class StoryQuerySet(PublishableQuerySet):
         )
 
     def for_detail_page(self):
-        """Return stories with everything the story page header reads."""
-        return self.with_last_updated()
+        """Return stories with everything the story page header reads, and their updates and events counted."""
+        return self.with_last_updated().annotate(
+            update_count=_count_in_story(Update), event_count=_count_in_story(Event)
+        )
 
     def for_list_page(self):
         """Return stories as the home page lists them: live first, each with its last-updated time."""

@@ -55,7 +55,11 @@ STATUS_ORDER = [
 
 
 def _renditions(*wanted: tuple) -> dict:
-    """The prepared renditions for (image, spec) pairs, keyed by image name, in one query."""
+    """The prepared renditions for (image, spec) pairs, keyed by image name, in one query.
+
+    The desk makes renditions when an image is saved; a reader's GET never writes, so an image
+    without one is shown as its original (still with width, height and alt).
+    """
     wanted = [(image.name, spec) for image, spec in wanted if image]
     if not wanted:
         return {}
@@ -173,9 +177,7 @@ def _render_story(request, story, *, is_preview: bool = False):
         "story": story,
         "is_preview": is_preview,
         "updates": updates,
-        "update_count": Update.objects.published_in(story).count(),
         "timeline": timeline,
-        "event_count": Event.objects.published_in(story).count(),
         "claim_groups": _claims_by_status(story),
         "figures": _figures(claims),
         "actors": _story_actors(story)[:ACTORS_ON_STORY_PAGE],

@@ -32,13 +32,17 @@
       var date = new Date(iso);
       if (isNaN(date.getTime())) { return; }
       if (shownOffsetMinutes(iso) === zoneOffsetMinutes(date, readerZone)) { return; }
-      var sameDay = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" }).format(date);
-      var label = new Intl.DateTimeFormat(undefined, {
-        hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+      var label = new Intl.DateTimeFormat("en-GB", {
+        hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short",
       }).format(date);
+      var shownDay = iso.slice(0, 10);
+      var localDay = new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit" }).format(date);
+      if (localDay !== shownDay) {
+        label += ", " + new Intl.DateTimeFormat("en-GB", { month: "long", day: "numeric" }).format(date);
+      }
       var extra = document.createElement("span");
       extra.className = "local-time";
-      extra.textContent = " (" + label + " your time, " + sameDay + ")";
+      extra.textContent = " (" + label + " your time)";
       node.insertAdjacentElement("afterend", extra);
     });
   }

@@ -21,7 +21,8 @@ LANE_HEIGHT = 26
 AXIS_HEIGHT = 34
 MAX_LANES = 8
 MAX_TICK_LABELS = 7
-LABEL_ROOM = 5.0  # percent of the width kept clear after a marker for its number
+LABEL_ROOM = 9.0  # percent of the width kept clear after a marker for its number (enough at 360px)
+POINT_ROOM = 2.5  # percent kept clear before a point for its radius
 POINT_PRECISIONS = {Precision.DAY, Precision.HOUR, Precision.MINUTE}
 
 
@@ -89,12 +90,13 @@ def _ticks(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[str, list[date
     return unit, moments
 
 
-def _tick_label(moment: datetime, unit: str, tz: ZoneInfo) -> str:
+def _tick_label(moment: datetime, unit: str, tz: ZoneInfo, *, first: bool) -> str:
+    """Axis labels name the year on the first tick and wherever a new year starts."""
     local = moment.astimezone(tz)
     if unit == Precision.YEAR:
         return f"{local.year}"
     if unit == Precision.MONTH:
-        return f"{local:%b} {local.year}" if local.month == 1 else f"{local:%b}"
+        return f"{local:%b} {local.year}" if first or local.month == 1 else f"{local:%b}"
     return f"{local:%b} {local.day}"
 
 
@@ -119,8 +121,9 @@ def lay_out(events, tz: ZoneInfo, *, first_number: int = 1) -> TimelineLayout:
     for number, (event, (s, e, shape)) in enumerate(zip(events, extents), start=first_number):
         x, x_end = position(s), position(e)
         width = 0.0 if shape == "point" else max(x_end - x, 0.8)
+        occupied_from = x - POINT_ROOM if shape == "point" else x
         occupied_until = x + width + LABEL_ROOM
-        lane = next((i for i, lane_end in enumerate(lane_ends) if lane_end <= x), None)
+        lane = next((i for i, lane_end in enumerate(lane_ends) if lane_end <= occupied_from), None)
         if lane is None:
             if len(lane_ends) < MAX_LANES:
                 lane = len(lane_ends)
@@ -141,7 +144,7 @@ def lay_out(events, tz: ZoneInfo, *, first_number: int = 1) -> TimelineLayout:
     unit, moments = _ticks(start, end, tz)
     step = max(1, -(-len(moments) // MAX_TICK_LABELS))
     ticks = [
-        Tick(x=round(position(m), 3), label=_tick_label(m, unit, tz), show_label=i % step == 0)
+        Tick(x=round(position(m), 3), label=_tick_label(m, unit, tz, first=i == 0), show_label=i % step == 0)
         for i, m in enumerate(moments)
     ]
     return TimelineLayout(marks=marks, ticks=ticks, height=axis_y + AXIS_HEIGHT, axis_y=axis_y)
