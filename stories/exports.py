@@ -396,7 +396,11 @@ class _Importer:
             obj.clean_fields(exclude=[*links, "affiliation"])
             obj.save()
         except ValidationError as error:
-            raise BundleError(f"{where}: {'; '.join(error.messages)}") from None
+            problems = (
+                [f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items()]
+                if hasattr(error, "error_dict") else error.messages
+            )
+            raise BundleError(f"{where}: {'; '.join(problems)}") from None
         if stamps:
             model.objects.filter(pk=obj.pk).update(**stamps)
             for name, value in stamps.items():

@@ -23,7 +23,7 @@ class Command(BaseCommand):
         try:
             result = import_bundle(bundle, dry_run=dry_run)
         except BundleError as error:
-            raise CommandError(f"Import failed, nothing was written. {file}: {error}.") from None
+            raise CommandError(f"Import failed, nothing was written. {file}: {str(error).rstrip('.')}.") from None
         counts = result["counts"]
         total = {outcome: sum(c[outcome] for c in counts.values()) for outcome in ("created", "updated", "unchanged")}
         prefix = "Dry run, nothing written. Would import" if dry_run else "Imported"
