@@ -25,6 +25,8 @@ class DateRangeForm(forms.Form):
         cleaned = super().clean()
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
+            # Ignore the impossible range rather than show nothing: the other filters still apply.
+            del cleaned["date_from"], cleaned["date_to"]
             raise forms.ValidationError("“From” must be on or before “To”.")
         return cleaned
 

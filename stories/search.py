@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, FloatField, Q, QuerySet, Value, When
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -84,7 +83,7 @@ def _ranked_postgres(kind: SearchKind, query: str) -> QuerySet:
 
     vector = None
     for field, weight in kind.fields.items():
-        part = SearchVector(Coalesce(F(field), Value("")), weight=weight, config="english")
+        part = SearchVector(field, weight=weight, config="english")
         vector = part if vector is None else vector + part
     search_query = SearchQuery(query[:MAX_QUERY_LENGTH], search_type="websearch", config="english")
     return (
