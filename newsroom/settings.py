@@ -237,6 +237,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PrecisionEnum": "stories.dates.Precision",
+        "VerificationStatusEnum": "stories.models.VerificationStatus",
+        "ClaimKindEnum": "stories.models.ClaimKind",
+        "UpdateKindEnum": "stories.models.UpdateKind",
+        "ActorKindEnum": "stories.models.ActorKind",
+        "SourceKindEnum": "stories.models.SourceKind",
+        "OutcomeEnum": "stories.models.Outcome",
+    },
 }
 
 # Uploaded images: a byte limit checked before Pillow reads anything, and a pixel limit checked

@@ -114,6 +114,7 @@ def test_filters_match_the_public_pages(client, seeded):
     assert involving and all(any(p["actor"] == "he-lifeng" for p in e["participants"]) for e in involving)
     assert all(a["kind"] == "person" for a in results(client, "/api/v1/actors/?kind=person"))
     assert results(client, "/api/v1/stories/?live=false") == []
+    assert client.get("/api/v1/updates/?actor=he-lifeng&kind=news").status_code == 200
 
 
 def test_bad_filter_is_a_400_not_a_500(client):
@@ -185,6 +186,10 @@ def test_openapi_document_validates(spec):
     assert {path.split("/")[3] for path in spec["paths"]} >= set(RESOURCES)
     for path, operations in spec["paths"].items():
         assert set(operations) <= {"get", "parameters"}, f"{path} offers more than GET"
+
+
+def test_schema_generation_has_no_warnings(tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
 
 
 def _closed(spec):

@@ -10,6 +10,8 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from stories import filters as reader
 from stories.models import Actor, ActorKind, Source, SourceKind, Story
@@ -20,6 +22,11 @@ UTC = ZoneInfo("UTC")
 class _AcrossStories:
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         super().__init__(data, queryset, tz=UTC, actors=Actor.objects.published(), request=request)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ActorSlugFilter(django_filters.ModelChoiceFilter):
+    """An actor named by slug (the schema says so; the reader form resolves it to the actor)."""
 
 
 def _story_filter():
@@ -42,6 +49,9 @@ class ClaimFilter(_AcrossStories, reader.ClaimFilter):
 
 class UpdateFilter(_AcrossStories, reader.UpdateFilter):
     story = _story_filter()
+    actor = ActorSlugFilter(
+        label="About", method="filter_actor", to_field_name="slug", queryset=Actor.objects.none()
+    )
     pinned = django_filters.BooleanFilter(field_name="is_pinned", label="Pinned")
 
     class Meta(reader.UpdateFilter.Meta):
