@@ -52,7 +52,9 @@ class RequestLogMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         if request_log.isEnabledFor(logging.INFO):
-            user = getattr(request, "user", None)
+            # Only a user something else already loaded: touching request.user reads the session,
+            # which adds "Vary: Cookie" and would split every public page in a CDN per reader.
+            user = getattr(request, "_cached_user", None)
             request_log.info("request", extra={
                 "method": request.method,
                 "path": redacted_path(request),

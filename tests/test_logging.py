@@ -69,3 +69,16 @@ def test_admin_actions_are_logged_with_user_and_object(admin_client, caplog):
     assert actor is not None, "the admin form did not save; see the admin tests"
     assert entries and entries[-1].action == "add"
     assert entries[-1].object == f"stories.actor:{actor.pk}"
+
+
+@pytest.mark.django_db
+def test_request_logging_does_not_make_public_pages_vary_on_cookie(client):
+    response = client.get("/healthz")
+    assert "Cookie" not in response.headers.get("Vary", "")
+
+
+@pytest.mark.django_db
+def test_logged_in_staff_requests_carry_their_user_id(admin_client, admin_user, caplog):
+    caplog.set_level(logging.INFO)
+    admin_client.get("/admin/")
+    assert records(caplog, "newsroom.request")[-1].user_id == admin_user.pk
