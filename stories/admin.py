@@ -83,6 +83,7 @@ class DeskAdmin(SimpleHistoryAdmin):
     formfield_overrides = {
         models.ImageField: {"form_class": desk_forms.DeskImageField},
         models.DateTimeField: {"widget": desk_forms.StoryTimeWidget},
+        models.URLField: {"assume_scheme": "https"},
     }
     history_list_display = ["history_change_reason"]
 
@@ -178,7 +179,7 @@ class DeskAdmin(SimpleHistoryAdmin):
     @admin.display(description="On site", ordering="published_at")
     def visibility(self, obj):
         if obj.status == PublicationStatus.DRAFT:
-            return format_html('<span class="desk-state desk-draft">Draft</span>')
+            return format_html('<span class="{}">Draft</span>', "desk-state desk-draft")
         when = desk_time(obj.published_at, obj.desk_tzinfo)
         if obj.is_scheduled():
             return format_html('<span class="desk-state desk-scheduled">Scheduled {}</span>', when)
@@ -379,7 +380,10 @@ class ActorAdmin(DeskAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(claims_total=Count("claims", distinct=True))
+        # An aggregate drops Meta.ordering; say it again so autocomplete pages stay stable.
+        return super().get_queryset(request).annotate(
+            claims_total=Count("claims", distinct=True)
+        ).order_by(*Actor._meta.ordering, "pk")
 
     @admin.display(description="Claims", ordering="claims_total")
     def claim_count(self, obj):
@@ -437,7 +441,9 @@ class SourceAdmin(DeskAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(citations_total=Count("citations"))
+        return super().get_queryset(request).annotate(
+            citations_total=Count("citations")
+        ).order_by(*Source._meta.ordering, "pk")
 
     def get_changelist(self, request, **kwargs):
         return SourceChangeList
@@ -694,8 +700,8 @@ def _in_context(citation: Citation, chars: int = 240) -> dict:
 class UpdateAdmin(DeskAdmin):
     form = desk_forms.UpdateForm
     change_form_template = "admin/stories/update/change_form.html"
-    list_display = ["headline", "story", "kind", "posted", "is_pinned", "visibility", "author"]
-    list_editable = ["is_pinned"]
+    list_display = ["headline", "story", "kind", "posted", "is_pinned", "status", "visibility", "author"]
+    list_editable = ["is_pinned", "status"]
     list_filter = ["status", "kind", "is_pinned", "story"]
     search_fields = ["headline", "body"]
     list_select_related = ["story", "author"]
@@ -731,7 +737,7 @@ class UpdateAdmin(DeskAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
-        if obj.author_id is None:
+        if not change and obj.author_id is None:
             obj.author = request.user
         super().save_model(request, obj, form, change)
 

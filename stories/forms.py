@@ -244,6 +244,8 @@ class ActorForm(DeskForm):
 
 
 class SourceForm(DeskForm):
+    url = forms.URLField(max_length=1000, required=False, assume_scheme="https")
+
     class Meta:
         model = Source
         fields = "__all__"

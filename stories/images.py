@@ -161,9 +161,14 @@ def _make_rendition(original: str, source: Image.Image, spec: RenditionSpec) -> 
         with transaction.atomic():
             made = Rendition(original=original, spec=spec.name)
             made.file.save(f"{stem}-{spec.name}.{extension}", ContentFile(out.getvalue()), save=False)
+            # Recorded from the image we just made (the field's own dimension reading is lazy).
+            made.width, made.height = image.size
             made.save()
             return made
     except IntegrityError:
         # Another request made it first: use theirs (the file we wrote is an orphan; remove it).
+        theirs = Rendition.objects.filter(original=original, spec=spec.name).first()
+        if theirs is None:
+            raise
         default_storage.delete(made.file.name)
-        return Rendition.objects.get(original=original, spec=spec.name)
+        return theirs

@@ -167,13 +167,16 @@ def describe_changes_since(current: Publishable, seen_version: int) -> str:
     when = format_moment(newer[-1].history_date, Precision.MINUTE, tz)
     message = f"{' and '.join(names)} saved this {kind} at {when} while you were editing it"
     if baseline is not None:
-        changes = [c for c in newer[-1].diff_against(baseline).changes if c.field not in _BOOKKEEPING_FIELDS]
-        if changes:
-            described = "; ".join(
-                f"{current._meta.get_field(c.field).verbose_name}: “{_short(c.old)}” → “{_short(c.new)}”"
-                for c in changes
-            )
-            message += f". They changed {described}"
+        described = []
+        for change in newer[-1].diff_against(baseline, foreign_keys_are_objs=True).changes:
+            if change.field in _BOOKKEEPING_FIELDS:
+                continue
+            old, new = _shown(change.old, tz), _shown(change.new, tz)
+            if old != new:  # e.g. a time re-saved without its seconds
+                label = current._meta.get_field(change.field).verbose_name
+                described.append(f"{label}: “{old}” → “{new}”")
+        if described:
+            message += f". They changed {'; '.join(described)}"
     return message + "."
 
 
@@ -183,8 +186,13 @@ def _person(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _short(value, limit: int = 60) -> str:
-    text = "" if value is None else str(value)
+def _shown(value, tz, limit: int = 60) -> str:
+    """A field value as an editor would recognise it: times in the desk's zone, objects by name."""
+    if value is None or value == "":
+        return "(empty)"
+    if isinstance(value, datetime):
+        return format_moment(value, Precision.MINUTE, tz)
+    text = str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

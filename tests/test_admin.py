@@ -1,0 +1,845 @@
+"""The editors' desk in Django admin, driven as an editor or a reporter would: real pages, real posts.
+
+Forms are submitted from the HTML the page rendered (every field, hidden ones included), the way
+a browser would, so a test cannot pass by posting data the page never offered.
+"""
+
+import io
+import re
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from unittest import mock
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from stories import publishing
+from stories.dates import Precision
+from stories.models import (
+    Actor,
+    ActorAlias,
+    Citation,
+    Claim,
+    ClaimKind,
+    ClaimStatusChange,
+    Correction,
+    Event,
+    EventParticipation,
+    PublicationStatus,
+    Rendition,
+    ReviewState,
+    Source,
+    Story,
+    Update,
+    VerificationStatus,
+)
+
+from .factories import cite, make_actor, make_claim, make_event, make_source, make_story, make_update
+from .test_publishing import draft, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+# --- Driving admin like a browser --------------------------------------------------------------
+
+
+class _FormReader(HTMLParser):
+    """Collect what a browser would submit from one <form> (by id): inputs, selects, textareas."""
+
+    def __init__(self, form_id: str | None):
+        super().__init__(convert_charrefs=True)
+        self.form_id, self.inside, self.fields = form_id, False, []
+        self._select = self._textarea = None
+        self._option_value = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and (self.form_id is None or attrs.get("id") == self.form_id):
+            self.inside = True
+        if not self.inside:
+            return
+        if tag == "input" and attrs.get("name") and "disabled" not in attrs:
+            kind = attrs.get("type", "text")
+            if kind in {"submit", "button", "file", "image", "reset"}:
+                return
+            if kind in {"checkbox", "radio"} and "checked" not in attrs:
+                return
+            self.fields.append((attrs["name"], attrs.get("value", "on" if kind == "checkbox" else "")))
+        elif tag == "select" and "disabled" not in attrs:
+            self._select = {"name": attrs.get("name"), "multiple": "multiple" in attrs, "chosen": [], "first": None}
+        elif tag == "option" and self._select is not None:
+            value = attrs.get("value", "")
+            if self._select["first"] is None:
+                self._select["first"] = value
+            if "selected" in attrs:
+                self._select["chosen"].append(value)
+        elif tag == "textarea" and attrs.get("name") and "disabled" not in attrs:
+            self._textarea = [attrs["name"], ""]
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self.inside:
+            self.inside = False
+        elif tag == "select" and self._select is not None:
+            select, self._select = self._select, None
+            chosen = select["chosen"] or ([] if select["multiple"] or select["first"] is None else [select["first"]])
+            self.fields.extend((select["name"], value) for value in chosen)
+        elif tag == "textarea" and self._textarea is not None:
+            name, text = self._textarea
+            self.fields.append((name, text[1:] if text.startswith("\n") else text))
+            self._textarea = None
+
+
+def form_data(response, form_id: str | None = None) -> dict:
+    """The data a browser would post from the page's form, as a dict of lists."""
+    reader = _FormReader(form_id)
+    reader.feed(response.content.decode())
+    data: dict[str, list[str]] = {}
+    for name, value in reader.fields:
+        data.setdefault(name, []).append(value)
+    return data
+
+
+def submit(client: Client, url: str, changes: dict | None = None, *, form_id: str | None = None, **extra):
+    """GET the page, post its own form back with `changes` applied (a value of None removes a field)."""
+    page = client.get(url)
+    assert page.status_code == 200, page.status_code
+    data = form_data(page, form_id)
+    for name, value in (changes or {}).items():
+        if value is None:
+            data.pop(name, None)
+        else:
+            data[name] = value if isinstance(value, list) else [value]
+    return client.post(url, data, **extra)
+
+
+def admin_url(obj_or_model, view: str = "change") -> str:
+    opts = obj_or_model._meta
+    args = [obj_or_model.pk] if view in {"change", "delete", "history"} else []
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
+
+
+def errors_on(response) -> str:
+    """All the error text a page shows, flattened for assertions."""
+    return " ".join(re.sub(r"<[^>]+>", " ", m) for m in re.findall(
+        r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', response.content.decode(), re.S
+    ))
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def editor():
+    return make_staff("Editor")
+
+
+@pytest.fixture
+def reporter():
+    return make_staff("Reporter")
+
+
+@pytest.fixture
+def as_editor(editor):
+    return client_for(editor)
+
+
+@pytest.fixture
+def as_reporter(reporter):
+    return client_for(reporter)
+
+
+# --- Who can reach admin -----------------------------------------------------------------------
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client):
+    story = make_story()
+    for url in [
+        reverse("admin:index"), admin_url(Story, "changelist"), admin_url(story), admin_url(Update, "add"),
+        reverse("admin:stories_claim_review"), reverse("admin:stories_citation_source_text", args=[1]),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("admin:login")), url
+
+
+def test_a_logged_in_reader_without_staff_status_cannot_reach_admin(client):
+    client.force_login(User.objects.create_user("reader", password="a-long-test-password"))
+    response = client.get(admin_url(Story, "changelist"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+# --- Reporters: drafts yes, publishing no, on every path ---------------------------------------
+
+
+def test_reporter_publish_attempt_on_the_change_form_leaves_a_draft(as_reporter):
+    update = make_update(**draft(headline="Talks resume"))
+    page = as_reporter.get(admin_url(update))
+    assert 'name="status"' not in form_data(page)  # shown, but disabled
+
+    response = submit(as_reporter, admin_url(update), {
+        "status": "published", "published_at_0": "2025-06-10", "published_at_1": "10:00",
+        "headline": "Talks resume in London",
+    })
+
+    assert response.status_code == 302
+    update.refresh_from_db()
+    assert update.headline == "Talks resume in London"
+    assert (update.status, update.published_at) == (PublicationStatus.DRAFT, None)
+    assert not Update.objects.published().filter(pk=update.pk).exists()
+
+
+def test_reporter_cannot_post_to_a_published_updates_change_form(as_reporter):
+    update = make_update(headline="Talks resume")
+    page = as_reporter.get(admin_url(update))
+    assert page.status_code == 200  # view only
+    assert b'name="_save"' not in page.content
+
+    response = as_reporter.post(admin_url(update), {**form_data(page), "headline": "Hijacked"})
+
+    assert response.status_code == 403
+    assert Update.objects.get(pk=update.pk).headline == "Talks resume"
+
+
+def test_reporter_cannot_publish_with_the_bulk_action(as_reporter):
+    update = make_update(**draft())
+    page = as_reporter.get(admin_url(Update, "changelist"))
+    assert b'value="publish_now"' not in page.content
+
+    as_reporter.post(admin_url(Update, "changelist"), {"action": "publish_now", "_selected_action": [update.pk]})
+
+    assert Update.objects.get(pk=update.pk).status == PublicationStatus.DRAFT
+
+
+def test_reporter_cannot_publish_through_list_editable(as_reporter):
+    update = make_update(**draft())
+    url = admin_url(Update, "changelist")
+
+    response = submit(as_reporter, url, {"form-0-status": "published", "_save": "Save"}, form_id="changelist-form")
+
+    assert response.status_code in {200, 302}
+    assert Update.objects.get(pk=update.pk).status == PublicationStatus.DRAFT
+
+
+def test_reporter_cannot_unpin_a_published_update_through_list_editable(as_reporter):
+    update = make_update(is_pinned=True)
+    response = submit(as_reporter, admin_url(Update, "changelist"),
+                      {"form-0-is_pinned": None, "_save": "Save"}, form_id="changelist-form")
+    assert response.status_code in {200, 302}
+    assert Update.objects.get(pk=update.pk).is_pinned
+
+
+def test_reporter_cannot_delete_published_work_and_neither_can_an_editor_before_unpublishing(
+    as_reporter, as_editor, editor
+):
+    update = make_update()
+    assert as_reporter.post(admin_url(update, "delete"), {"post": "yes"}).status_code == 403
+    assert as_editor.post(admin_url(update, "delete"), {"post": "yes"}).status_code == 403
+    publishing.unpublish(objects=[update], user=editor)
+    assert as_editor.post(admin_url(update, "delete"), {"post": "yes"}).status_code == 302
+    assert not Update.objects.filter(pk=update.pk).exists()
+
+
+def test_reporter_cannot_set_a_verification_status_on_the_form_or_the_list(as_reporter):
+    claim = make_claim(**draft(verification_status=VerificationStatus.UNVERIFIED))
+    submit(as_reporter, admin_url(claim), {"verification_status": "corroborated"})
+    submit(as_reporter, admin_url(Claim, "changelist"),
+           {"form-0-verification_status": "corroborated", "_save": "Save"}, form_id="changelist-form")
+    assert Claim.objects.get(pk=claim.pk).verification_status == VerificationStatus.UNVERIFIED
+    assert not ClaimStatusChange.objects.exists()
+
+
+def test_reporter_cannot_open_the_review_queue(as_reporter):
+    assert as_reporter.get(reverse("admin:stories_claim_review")).status_code == 403
+
+
+# --- Editors: publishing, scheduling, story time -----------------------------------------------
+
+
+def test_editor_publishes_through_list_editable_and_the_time_is_filled_in(as_editor):
+    update = make_update(**draft())
+    response = submit(as_editor, admin_url(Update, "changelist"),
+                      {"form-0-status": "published", "_save": "Save"}, form_id="changelist-form")
+    assert response.status_code == 302
+    update.refresh_from_db()
+    assert update.status == PublicationStatus.PUBLISHED
+    assert abs(update.published_at - timezone.now()) < timedelta(minutes=1)
+    assert update.sequence == 1
+
+
+def test_publish_at_is_entered_and_shown_in_the_storys_zone_and_stored_in_utc(as_editor):
+    story = make_story()
+    update = make_update(story, **draft())
+
+    response = submit(as_editor, admin_url(update), {
+        "status": "published", "published_at_0": "2025-06-10", "published_at_1": "10:00",
+        "posted_at_0": "2025-06-10", "posted_at_1": "09:55",
+    })
+
+    assert response.status_code == 302
+    update.refresh_from_db()
+    assert update.published_at == datetime(2025, 6, 10, 9, 0, tzinfo=UTC)  # 10:00 BST
+    page = as_editor.get(admin_url(update))
+    assert 'value="10:00:00"' in page.content.decode()
+    assert "Europe/London (BST)" in page.content.decode()
+    assert "Publish at" in page.content.decode()
+
+
+def test_a_winter_time_is_labelled_gmt(as_editor):
+    update = make_update(published_at=datetime(2025, 12, 1, 10, 0, tzinfo=UTC))
+    page = as_editor.get(admin_url(update)).content.decode()
+    assert "Europe/London (GMT)" in page
+    assert 'value="10:00:00"' in page
+
+
+def test_scheduled_update_goes_live_at_its_publish_at_time(as_editor):
+    story = make_story()
+    update = make_update(story, **draft())
+    soon = timezone.localtime(timezone.now() + timedelta(hours=3), story.tzinfo).replace(second=0, microsecond=0)
+
+    submit(as_editor, admin_url(update), {
+        "status": "published", "published_at_0": soon.strftime("%Y-%m-%d"), "published_at_1": soon.strftime("%H:%M"),
+    })
+
+    update.refresh_from_db()
+    assert update.published_at == soon
+    assert not Update.objects.published().filter(pk=update.pk).exists()
+    listing = as_editor.get(admin_url(Update, "changelist")).content.decode()
+    assert "Scheduled" in listing
+    with mock.patch("django.utils.timezone.now", return_value=soon + timedelta(seconds=1)):
+        assert Update.objects.published().filter(pk=update.pk).exists()
+
+
+def test_event_dates_keep_the_precision_they_were_written_with(as_editor):
+    story = make_story()
+    response = submit(as_editor, admin_url(Event, "add"), {
+        "story": str(story.pk), "title": "Geneva truce", "when": "2025-05", "ends": "2025-08-12",
+    })
+    assert response.status_code == 302, errors_on(response)
+    event = Event.objects.get(title="Geneva truce")
+    assert (event.precision, event.ends_precision) == (Precision.MONTH, Precision.DAY)
+    assert event.occurred_at == datetime(2025, 4, 30, 23, 0, tzinfo=UTC)
+    assert event.when_display() == "May 2025 – August 12, 2025"
+
+    page = as_editor.get(admin_url(event)).content.decode()
+    assert 'value="2025-05"' in page
+    assert "Readers see: May 2025." in page
+
+
+def test_a_minute_precise_event_time_is_read_in_the_storys_zone(as_editor):
+    event = make_event(make_story())
+    submit(as_editor, admin_url(event), {"when": "2025-06-10T10:00"})
+    event.refresh_from_db()
+    assert (event.occurred_at, event.precision) == (datetime(2025, 6, 10, 9, 0, tzinfo=UTC), Precision.MINUTE)
+    assert event.when_display() == "June 10, 2025, 10:00 BST"
+
+
+def test_an_impossible_event_date_is_a_clear_form_error(as_editor):
+    event = make_event(make_story(), title="Talks open")
+    response = submit(as_editor, admin_url(event), {"when": "2025-13"})
+    assert response.status_code == 200
+    assert "2025-13" in errors_on(response)
+    assert Event.objects.get(pk=event.pk).title == "Talks open"
+
+
+# --- The story desk and the Post update flow ---------------------------------------------------
+
+
+def test_story_page_shows_its_updates_events_and_claims_with_counts(as_editor):
+    story = make_story()
+    make_update(story, headline="Talks resume at Lancaster House")
+    make_update(story, **draft(headline="Draft: Xi call"))
+    make_event(story, title="Geneva truce")
+    make_claim(story, text="Talks are going well")
+    page = as_editor.get(admin_url(story)).content.decode()
+    assert "Updates (2)" in page and "1 published · 0 scheduled · 1 drafts" in page
+    assert "Talks resume at Lancaster House" in page and "Draft: Xi call" in page
+    assert "Events (1)" in page and "Geneva truce" in page
+    assert "Claims (1)" in page and "Talks are going well" in page
+    assert f'{reverse("admin:stories_update_add")}?story={story.pk}' in page
+
+
+def test_reporter_posts_an_update_from_the_story_and_it_waits_for_an_editor(as_reporter, reporter):
+    story = make_story()
+    claim, event = make_claim(story), make_event(story)
+    url = f"{admin_url(Update, 'add')}?story={story.pk}"
+
+    response = submit(as_reporter, url, {
+        "headline": "Lutnick: talks going well", "body": "The commerce secretary said talks were going well.",
+        "is_pinned": "on", "claims": [str(claim.pk)], "events": [str(event.pk)],
+    })
+
+    assert response.status_code == 302
+    assert response["Location"] == admin_url(story)
+    update = Update.objects.get(headline="Lutnick: talks going well")
+    assert (update.story, update.author, update.status, update.is_pinned) == (story, reporter, "draft", True)
+    assert list(update.claims.all()) == [claim] and list(update.events.all()) == [event]
+    assert not Update.objects.published().filter(pk=update.pk).exists()
+
+
+def test_editor_posts_and_publishes_an_update_in_one_step(as_editor):
+    story = make_story()
+    url = f"{admin_url(Update, 'add')}?story={story.pk}"
+    page = as_editor.get(url)
+    assert b'name="_publish_now"' in page.content
+
+    response = as_editor.post(url, {**form_data(page), "headline": "Talks end", "body": "Both sides left.",
+                                    "_publish_now": "Publish now"})
+
+    assert response.status_code == 302
+    update = Update.objects.get(headline="Talks end")
+    assert Update.objects.published().filter(pk=update.pk).exists()
+    assert Story.objects.get(pk=story.pk).update_sequence == update.sequence == 1
+
+
+def test_an_update_cannot_link_claims_of_another_story(as_editor):
+    story, other = make_story(), make_story()
+    stray = make_claim(other, text="From another story")
+    response = submit(as_editor, f"{admin_url(Update, 'add')}?story={story.pk}",
+                      {"headline": "H", "body": "B", "claims": [str(stray.pk)]})
+    assert response.status_code == 200
+    assert "belong to another story: From another story" in errors_on(response)
+    assert not Update.objects.exists()
+
+
+def test_view_on_site_for_published_work_and_a_signed_preview_for_drafts(as_editor):
+    published, unpublished = make_story(), make_story(**draft())
+    live_page = as_editor.get(admin_url(published)).content.decode()
+    assert "View on site" in live_page and "Preview draft" not in live_page
+    draft_page = as_editor.get(admin_url(unpublished)).content.decode()
+    assert "View on site" not in draft_page
+    preview = re.search(r'href="([^"]*/preview/[^"]+)"[^>]*>Preview draft', draft_page)
+    assert preview, "the preview link is shown once the reader site routes stories:preview"
+    response = as_editor.get(preview.group(1))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+# --- Optimistic locking ------------------------------------------------------------------------
+
+
+def test_second_editor_saving_a_stale_form_is_refused_and_told_what_changed(editor):
+    other = make_staff("Editor", "jane")
+    story = make_story(title="Talks in London", standfirst="Officials meet.")
+    first, second = client_for(editor), client_for(other)
+    stale_page = first.get(admin_url(story))
+
+    assert submit(second, admin_url(story), {"title": "Talks in London, day two"}).status_code == 302
+    response = first.post(admin_url(story), {**form_data(stale_page), "standfirst": "Officials meet again."})
+
+    assert response.status_code == 200
+    message = errors_on(response)
+    assert "jane saved this story at" in message
+    assert "title: “Talks in London” → “Talks in London, day two”" in message
+    assert "Your changes were not saved" in message
+    story.refresh_from_db()
+    assert (story.title, story.standfirst, story.version) == ("Talks in London, day two", "Officials meet.", 2)
+
+
+def test_a_stale_list_editable_row_is_refused_and_the_other_rows_saved_with_it_are_not(editor):
+    other = make_staff("Editor", "jane")
+    story = make_story()
+    update = make_update(story, is_pinned=False)
+    first, second = client_for(editor), client_for(other)
+    stale_list = first.get(admin_url(Update, "changelist"))
+
+    submit(second, admin_url(update), {"is_pinned": "on"})
+    data = form_data(stale_list, "changelist-form")
+    data.update({"_save": ["Save"], "form-0-status": ["draft"]})
+    response = first.post(admin_url(Update, "changelist"), data)
+
+    assert response.status_code == 200
+    assert "jane saved this update at" in response.content.decode()
+    update.refresh_from_db()
+    assert (update.is_pinned, update.status) == (True, PublicationStatus.PUBLISHED)
+
+
+def test_an_untouched_stale_row_does_not_block_saving_the_others(editor):
+    other = make_staff("Editor", "jane")
+    story = make_story()
+    older = make_update(story, headline="Older", posted_at=timezone.now() - timedelta(hours=2))
+    newer = make_update(story, headline="Newer", is_pinned=False)
+    first = client_for(editor)
+    stale_list = first.get(admin_url(Update, "changelist"))
+    submit(client_for(other), admin_url(older), {"body": "Edited by jane.", "minor_fix": "on"})
+
+    data = form_data(stale_list, "changelist-form")
+    row = next(k[: -len("-id")] for k, v in data.items() if k.endswith("-id") and v == [str(newer.pk)])
+    data.update({"_save": ["Save"], f"{row}-is_pinned": ["on"]})
+    response = first.post(admin_url(Update, "changelist"), data)
+
+    assert response.status_code == 302, errors_on(response)
+    assert Update.objects.get(pk=newer.pk).is_pinned
+
+
+# --- Revisions and corrections -----------------------------------------------------------------
+
+
+def test_revisions_are_listed_and_an_old_one_can_be_restored(as_editor):
+    story = make_story(title="First title")
+    submit(as_editor, admin_url(story), {"title": "Second title"})
+    history = as_editor.get(admin_url(story, "history"))
+    assert history.status_code == 200
+    first_revision = story.history.order_by("history_date").first()
+    revert_url = reverse("admin:stories_story_simple_history", args=[story.pk, first_revision.history_id])
+
+    response = submit(as_editor, revert_url)
+
+    assert response.status_code == 302
+    story.refresh_from_db()
+    assert (story.title, story.version) == ("First title", 3)
+    assert [h.title for h in story.history.order_by("history_date")] == ["First title", "Second title", "First title"]
+
+
+def test_correcting_a_published_update_needs_a_note_then_shows_it_to_readers(as_editor, editor):
+    update = make_update(headline="Talks end", body="The talks ended on Monday.")
+    missing_note = submit(as_editor, admin_url(update), {"body": "The talks ended on Tuesday."})
+    assert missing_note.status_code == 200
+    assert "say what the earlier version said" in errors_on(missing_note)
+    assert Update.objects.get(pk=update.pk).body == "The talks ended on Monday."
+
+    note = "Correction: an earlier version of this update said the talks ended on Monday."
+    response = submit(as_editor, admin_url(update), {"body": "The talks ended on Tuesday.", "correction_note": note})
+
+    assert response.status_code == 302
+    update.refresh_from_db()
+    assert update.body == "The talks ended on Tuesday."
+    correction = Correction.objects.get(update=update)
+    assert (correction.note, correction.corrected_by) == (note, editor)
+    assert update.history.order_by("history_date").first().body == "The talks ended on Monday."
+    reader_page = Client().get(update.get_absolute_url()).content.decode()
+    assert note in reader_page
+
+
+def test_a_minor_fix_keeps_a_revision_without_a_public_note(as_editor):
+    update = make_update(body="Talks ened on Tuesday.")
+    response = submit(as_editor, admin_url(update), {"body": "Talks ended on Tuesday.", "minor_fix": "on"})
+    assert response.status_code == 302
+    assert not Correction.objects.exists()
+    assert update.history.latest().history_change_reason == "Minor fix"
+
+
+# --- Claims: filters, bulk verification, review queue ------------------------------------------
+
+
+def test_claim_list_filters_by_status_kind_claimant_story_and_source(as_editor):
+    story = make_story()
+    lutnick = make_actor(name="Howard Lutnick")
+    source = make_source()
+    quoted = make_claim(story, text="Talks are going well", claimant=lutnick, kind=ClaimKind.DIRECT_QUOTE,
+                        verification_status=VerificationStatus.CORROBORATED)
+    cite(source, "talks are going well", claim=quoted)
+    make_claim(story, text="Exports fell", kind=ClaimKind.STATISTIC, stat_value=34.5)
+    url = admin_url(Claim, "changelist")
+    for query in ["verification_status__exact=corroborated", "kind__exact=direct_quote",
+                  f"claimant__id__exact={lutnick.pk}", f"source={source.pk}", "q=going+well"]:
+        page = as_editor.get(f"{url}?{query}").content.decode()
+        assert "Talks are going well" in page and "Exports fell" not in page, query
+
+
+def test_bulk_verification_asks_for_a_note_then_records_who_and_when(as_editor, editor):
+    first, second = make_claim(text="One"), make_claim(text="Two")
+    source = make_source(title="Commerce Ministry statement")
+    data = {"action": "mark_disputed", "_selected_action": [first.pk, second.pk]}
+    confirm = as_editor.post(admin_url(Claim, "changelist"), data)
+    assert confirm.status_code == 200
+    assert b"Mark 2 as disputed" in confirm.content
+
+    response = as_editor.post(admin_url(Claim, "changelist"), {
+        **data, "apply": "1", "note": "Beijing denies it.", "prompted_by_source": source.pk,
+    })
+
+    assert response.status_code == 302
+    changes = ClaimStatusChange.objects.order_by("claim_id")
+    assert [(c.claim_id, c.from_status, c.to_status, c.changed_by, c.note, c.prompted_by_source) for c in changes] == [
+        (first.pk, "unverified", "disputed", editor, "Beijing denies it.", source),
+        (second.pk, "unverified", "disputed", editor, "Beijing denies it.", source),
+    ]
+    assert all(abs(c.changed_at - timezone.now()) < timedelta(minutes=1) for c in changes)
+
+
+def test_changing_a_status_in_the_claim_list_keeps_its_history(as_editor, editor):
+    claim = make_claim(verification_status=VerificationStatus.UNVERIFIED)
+    submit(as_editor, admin_url(Claim, "changelist"),
+           {"form-0-verification_status": "corroborated", "_save": "Save"}, form_id="changelist-form")
+    change = ClaimStatusChange.objects.get(claim=claim)
+    assert (change.from_status, change.to_status, change.changed_by) == ("unverified", "corroborated", editor)
+
+
+@pytest.fixture
+def seeded():
+    call_command("import_seeds", stdout=io.StringIO())
+    return Story.objects.get()
+
+
+def test_review_queue_shows_candidates_oldest_first_with_their_words_highlighted(as_editor, seeded):
+    page = as_editor.get(reverse("admin:stories_claim_review")).content.decode()
+    candidates = list(Claim.objects.candidates())
+    assert candidates
+    first = candidates[0]
+    citation = first.citations.get()
+    assert f"<mark>{escape_html(citation.excerpt)}</mark>" in page
+    positions = [page.index(f'id="candidate-{c.pk}"') for c in candidates[:3]]
+    assert positions == sorted(positions)
+
+
+def escape_html(text: str) -> str:
+    from django.utils.html import escape
+
+    return escape(text)
+
+
+def test_accepting_and_rejecting_candidates_in_the_review_queue(as_editor, editor, seeded):
+    accept_me, reject_me = Claim.objects.candidates()[:2]
+    speaker = Actor.objects.get(slug="howard-lutnick")
+    url = reverse("admin:stories_claim_review")
+    prefix = f"c{accept_me.pk}"
+
+    response = as_editor.post(url, {
+        "candidate": accept_me.pk, "_accept": "Accept", f"{prefix}-claimant": speaker.pk,
+        f"{prefix}-kind": "direct_quote", f"{prefix}-verification_status": "unverified",
+        f"{prefix}-story": seeded.pk, f"{prefix}-publish_now": "on",
+    })
+    assert response.status_code == 302
+    as_editor.post(url, {"candidate": reject_me.pk, "_reject": "Reject"})
+
+    accepted, rejected = Claim.objects.get(pk=accept_me.pk), Claim.objects.get(pk=reject_me.pk)
+    assert (accepted.review_state, accepted.claimant, accepted.reviewed_by) == ("accepted", speaker, editor)
+    assert Claim.objects.published().filter(pk=accepted.pk).exists()
+    assert (rejected.review_state, rejected.reviewed_by) == ("rejected", editor)
+    assert f'id="candidate-{reject_me.pk}"' not in as_editor.get(url).content.decode()
+
+
+def test_a_rejected_candidate_stays_rejected_when_the_sources_are_imported_again(as_editor, seeded):
+    candidate = Claim.objects.candidates().first()
+    as_editor.post(reverse("admin:stories_claim_review"), {"candidate": candidate.pk, "_reject": "Reject"})
+    total = Claim.objects.count()
+
+    call_command("import_seeds", stdout=io.StringIO())
+
+    assert Claim.objects.count() == total
+    assert Claim.objects.get(pk=candidate.pk).review_state == ReviewState.REJECTED
+    assert not Claim.objects.candidates().filter(natural_key=candidate.natural_key).exists()
+
+
+def test_accepting_a_quote_as_a_statistic_without_a_value_is_a_clear_error(as_editor):
+    story = make_story()
+    quote = make_claim(story, kind=ClaimKind.DIRECT_QUOTE, review_state=ReviewState.CANDIDATE, **draft())
+    prefix = f"c{quote.pk}"
+    response = as_editor.post(reverse("admin:stories_claim_review"), {
+        "candidate": quote.pk, "_accept": "Accept", f"{prefix}-kind": "statistic",
+        f"{prefix}-verification_status": "unverified", f"{prefix}-story": story.pk,
+    })
+    assert response.status_code == 200
+    assert "A statistic needs a value" in response.content.decode()
+    assert Claim.objects.get(pk=quote.pk).review_state == ReviewState.CANDIDATE
+
+
+# --- Citations: the span picker's server side --------------------------------------------------
+
+
+def test_a_citation_picked_from_the_source_is_saved_with_exact_offsets(as_editor):
+    source = make_source()
+    claim = make_claim()
+    start = source.text.index("talks are going well")
+    response = submit(as_editor, f"{admin_url(Citation, 'add')}?claim={claim.pk}", {
+        "source": str(source.pk), "excerpt": "talks are going well", "start": str(start), "end": str(start + 20),
+    })
+    assert response.status_code == 302, errors_on(response)
+    citation = Citation.objects.get(claim=claim)
+    assert source.text[citation.start:citation.end] == citation.excerpt == "talks are going well"
+
+
+def test_a_typed_excerpt_found_once_gets_its_offsets_and_a_repeated_one_must_be_picked(as_editor):
+    source = make_source(text="Talks went well. Officials said talks went well.")
+    claim = make_claim()
+    url = f"{admin_url(Citation, 'add')}?claim={claim.pk}"
+    once = submit(as_editor, url, {"source": str(source.pk), "excerpt": "Officials said", "start": "", "end": ""})
+    assert once.status_code == 302
+    assert Citation.objects.get(claim=claim).start == source.text.index("Officials said")
+
+    twice = submit(as_editor, url, {"source": str(source.pk), "excerpt": "went well", "start": "", "end": ""})
+    assert "appear 2 times" in errors_on(twice)
+    missing = submit(as_editor, url, {"source": str(source.pk), "excerpt": "not in the text", "start": "0", "end": "15"})
+    assert "not in" in errors_on(missing)
+    assert Citation.objects.count() == 1
+
+
+def test_the_span_picker_reads_the_source_text_as_json(as_editor):
+    source = make_source(text="Line one.\nLine “two”.")
+    data = as_editor.get(reverse("admin:stories_citation_source_text", args=[source.pk])).json()
+    assert data == {"title": source.title, "text": "Line one.\nLine “two”."}
+
+
+# --- Actors ------------------------------------------------------------------------------------
+
+
+def test_merging_actors_from_the_list_asks_for_the_survivor_then_moves_everything(as_editor):
+    survivor, duplicate = make_actor(name="He Lifeng"), make_actor(name="Vice Premier He")
+    claim = make_claim(claimant=duplicate)
+    EventParticipation.objects.create(event=make_event(), actor=duplicate)
+    data = {"action": "merge_selected", "_selected_action": [survivor.pk, duplicate.pk]}
+    confirm = as_editor.post(admin_url(Actor, "changelist"), data)
+    assert confirm.status_code == 200 and b"Merge 2 actors" in confirm.content
+
+    response = as_editor.post(admin_url(Actor, "changelist"), {**data, "apply": "1", "survivor": survivor.pk})
+
+    assert response.status_code == 302
+    assert not Actor.objects.filter(pk=duplicate.pk).exists()
+    assert Claim.objects.get(pk=claim.pk).claimant == survivor
+    assert survivor.participations.count() == 1
+    assert ActorAlias.objects.filter(actor=survivor, alias="Vice Premier He").exists()
+
+
+def test_reporters_have_no_merge_action(as_reporter):
+    a, b = make_actor(**draft()), make_actor(**draft())
+    page = as_reporter.get(admin_url(Actor, "changelist"))
+    assert b"merge_selected" not in page.content
+    as_reporter.post(admin_url(Actor, "changelist"), {
+        "action": "merge_selected", "_selected_action": [a.pk, b.pk], "apply": "1", "survivor": a.pk,
+    })
+    assert Actor.objects.filter(pk=b.pk).exists()
+
+
+def test_actors_are_chosen_by_autocomplete(as_editor):
+    make_actor(name="Scott Bessent")
+    page = as_editor.get(admin_url(Claim, "add")).content.decode()
+    assert 'data-model-name="claim"' in page or "admin-autocomplete" in page
+    results = as_editor.get(reverse("admin:autocomplete"), {
+        "term": "Bess", "app_label": "stories", "model_name": "claim", "field_name": "claimant",
+    }).json()["results"]
+    assert [r["text"] for r in results] == ["Scott Bessent"]
+
+
+# --- Images through the admin form -------------------------------------------------------------
+
+
+def png(size=(1200, 800)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (20, 60, 120)).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("payload, message", [
+    (b"%PDF-1.4 not a picture", "not an image we can read"),
+    ("bomb", "far too large to open safely"),
+    ("big", "images may be at most"),
+])
+def test_a_bad_image_upload_is_a_clear_form_error_and_nothing_is_saved(as_editor, settings, payload, message):
+    if payload == "bomb":
+        out = io.BytesIO()
+        Image.new("1", (30_000, 30_000)).save(out, "PNG")
+        payload = out.getvalue()
+    elif payload == "big":
+        settings.NEWSROOM_IMAGE_MAX_BYTES = 2_000
+        payload = png()
+    actor = make_actor(name="Xi Jinping")
+    page = as_editor.get(admin_url(actor))
+    data = {**form_data(page), "photo_alt": "Xi Jinping in Beijing"}
+    data["photo"] = SimpleUploadedFile("xi.png", payload, content_type="image/png")
+
+    response = as_editor.post(admin_url(actor), data)
+
+    assert response.status_code == 200
+    assert message in errors_on(response)
+    actor.refresh_from_db()
+    assert (actor.photo.name, actor.photo_alt, actor.version) == ("", "", 1)
+    assert not Rendition.objects.exists()
+
+
+def test_an_image_needs_alt_text(as_editor):
+    actor = make_actor()
+    data = {**form_data(as_editor.get(admin_url(actor))), "photo": SimpleUploadedFile("a.png", png())}
+    response = as_editor.post(admin_url(actor), data)
+    assert "Describe the image" in errors_on(response)
+    assert not Actor.objects.get(pk=actor.pk).photo
+
+
+def test_a_good_image_is_stored_with_its_renditions_and_previewed(as_editor):
+    actor = make_actor()
+    data = {**form_data(as_editor.get(admin_url(actor))), "photo_alt": "Portrait",
+            "photo": SimpleUploadedFile("portrait.png", png())}
+    assert as_editor.post(admin_url(actor), data).status_code == 302
+    actor.refresh_from_db()
+    assert actor.photo.name.startswith("actors/")
+    assert set(Rendition.objects.filter(original=actor.photo.name).values_list("spec", flat=True)) == {
+        "thumbnail", "card", "full",
+    }
+    assert 'width="800" height="450"' in as_editor.get(admin_url(actor)).content.decode()
+
+
+# --- Every admin page loads for an editor within a fixed query budget --------------------------
+
+
+def grow(n: int) -> None:
+    """Add `n` of everything, linked the way real stories are."""
+    story = make_story()
+    source = make_source(text="The minister said “talks are going well” on Tuesday. " * 3)
+    for i in range(n):
+        actor = make_actor(affiliation=make_actor())
+        ActorAlias.objects.create(actor=actor, alias=f"alias {actor.pk}")
+        event = make_event(story)
+        EventParticipation.objects.create(event=event, actor=actor)
+        claim = make_claim(story, claimant=actor, event=event)
+        Citation.objects.create(source=source, claim=claim, excerpt="talks", start=source.text.index("talks"),
+                                end=source.text.index("talks") + 5)
+        Citation.objects.create(source=source, event=event, excerpt="minister", start=4, end=12)
+        update = make_update(story)
+        update.claims.add(claim)
+        update.events.add(event)
+        Correction.objects.create(update=update, note=f"Correction {i}")
+        ClaimStatusChange.objects.create(claim=claim, from_status="unverified", to_status="disputed")
+        source.mentions.create(actor=actor, start=4 + i * 1000, end=12 + i * 1000)
+    Claim.objects.create(story=story, text="A candidate", kind=ClaimKind.ASSERTION,
+                         review_state=ReviewState.CANDIDATE, verification_status="unreviewed")
+
+
+REGISTERED = [
+    "story", "actor", "source", "event", "claim", "update", "citation", "claimstatuschange", "correction",
+    "mention", "actoralias", "eventparticipation", "sourcerevision", "rendition", "importrecord",
+]
+QUERY_BUDGET = 30
+
+
+@pytest.mark.parametrize("model_name", REGISTERED)
+def test_every_admin_page_loads_for_an_editor_within_the_query_budget(as_editor, model_name, django_assert_max_num_queries):
+    from django.apps import apps
+
+    model = apps.get_model("stories", model_name)
+    grow(3)
+    counts = {}
+    for size in (3, 23):
+        if size == 23:
+            grow(20)
+        pages = [admin_url(model, "changelist")]
+        if model.objects.exists():
+            pages.append(admin_url(model.objects.order_by("pk").first()))
+        for url in pages:
+            as_editor.get(url)  # warm the per-process caches (content types, permissions)
+            with django_assert_max_num_queries(QUERY_BUDGET) as captured:
+                response = as_editor.get(url)
+            assert response.status_code == 200, url
+            counts.setdefault(url, []).append(len(captured))
+    for url, (small, large) in counts.items():
+        assert large == small, f"{url}: {small} queries with 3 of each, {large} with 23"
+
+
+def test_the_desk_pages_load_within_the_query_budget(as_editor, django_assert_max_num_queries, seeded):
+    story = seeded
+    for url in [reverse("admin:index"), f"{admin_url(Update, 'add')}?story={story.pk}",
+                reverse("admin:stories_claim_review"), admin_url(Event, "add"), admin_url(Claim, "add")]:
+        with django_assert_max_num_queries(QUERY_BUDGET):
+            assert as_editor.get(url).status_code == 200, url
