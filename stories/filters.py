@@ -21,6 +21,10 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
 
 class DateRangeForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("date_from"), cleaned.get("date_to")

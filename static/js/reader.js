@@ -32,13 +32,14 @@
       var date = new Date(iso);
       if (isNaN(date.getTime())) { return; }
       if (shownOffsetMinutes(iso) === zoneOffsetMinutes(date, readerZone)) { return; }
-      var label = new Intl.DateTimeFormat("en-GB", {
+      // en-US names zones the way readers know them ("EDT", "PST"); en-GB would say "GMT-4".
+      var label = new Intl.DateTimeFormat("en-US", {
         hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short",
       }).format(date);
       var shownDay = iso.slice(0, 10);
       var localDay = new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit" }).format(date);
       if (localDay !== shownDay) {
-        label += ", " + new Intl.DateTimeFormat("en-GB", { month: "long", day: "numeric" }).format(date);
+        label += ", " + new Intl.DateTimeFormat("en-US", { month: "long", day: "numeric" }).format(date);
       }
       var extra = document.createElement("span");
       extra.className = "local-time";

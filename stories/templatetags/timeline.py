@@ -42,10 +42,6 @@ class Mark:
         return self.x + self.width
 
     @property
-    def label_x(self) -> float:
-        return self.x + self.width + (1.2 if self.shape == "point" else 0.6)
-
-    @property
     def bar_y(self) -> int:
         return self.y - 5
 
