@@ -843,3 +843,95 @@ def test_the_desk_pages_load_within_the_query_budget(as_editor, django_assert_ma
                 reverse("admin:stories_claim_review"), admin_url(Event, "add"), admin_url(Claim, "add")]:
         with django_assert_max_num_queries(QUERY_BUDGET):
             assert as_editor.get(url).status_code == 200, url
+
+
+# --- In a real browser -------------------------------------------------------------------------
+
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+ARTIFACTS = __import__("pathlib").Path(__file__).parent / "artifacts"
+
+
+@pytest.fixture
+def editor_browser(live_server, monkeypatch, transactional_db):
+    """A headless Chromium logged in as an editor."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # A transactional test starts from a flushed database: put back the groups migration 0002 made.
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("stories.migrations.0002_desk_groups").create_groups(apps, None)
+    client = client_for(make_staff("Editor"))
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        yield page
+        browser.close()
+        assert not errors, errors
+
+
+SELECT_IN_SOURCE = """(words) => {
+  const pre = document.querySelector('.desk-source-text');
+  const node = pre.firstChild;
+  const at = node.data.indexOf(words);
+  const range = document.createRange();
+  range.setStart(node, at);
+  range.setEnd(node, at + words.length);
+  const selection = window.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+  pre.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
+}"""
+
+
+@pytest.mark.browser
+def test_selecting_words_in_the_source_sets_an_exact_citation_even_after_an_emoji(editor_browser, live_server):
+    page = editor_browser
+    source = make_source(title="Lutnick post", text="🇺🇸🇨🇳 Lutnick: “Talks are going well” — more soon.")
+    claim = make_claim(text="Talks are going well")
+
+    page.goto(f"{live_server.url}{admin_url(Citation, 'add')}?claim={claim.pk}")
+    page.select_option("select[name=source]", str(source.pk))
+    page.wait_for_selector(".desk-source-text:has-text('Lutnick')")
+    page.evaluate(SELECT_IN_SOURCE, "Talks are going well")
+    assert page.input_value("[name=excerpt]") == "Talks are going well"
+    page.wait_for_selector("mark:has-text('Talks are going well')")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "admin-citation-span-picker.png", full_page=True)
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist .success")
+
+    citation = Citation.objects.get(claim=claim)
+    assert citation.start == source.text.index("Talks are going well")  # code points, as Python counts
+    assert source.text[citation.start:citation.end] == "Talks are going well"
+
+
+@pytest.mark.browser
+def test_story_desk_and_review_queue_render_for_an_editor(editor_browser, live_server):
+    page = editor_browser
+    call_command("import_seeds", stdout=io.StringIO())
+    story = Story.objects.get()
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    page.goto(live_server.url + admin_url(story))
+    page.wait_for_selector(".desk-panel")
+    assert page.locator(".desk-post-update").count() == 1
+    page.screenshot(path=ARTIFACTS / "admin-story-desk.png", full_page=True)
+
+    page.goto(live_server.url + reverse("admin:stories_claim_review"))
+    page.wait_for_selector(".desk-candidate mark")
+    assert page.locator(".select2-container").count() >= 1  # claimant autocomplete is live
+    page.screenshot(path=ARTIFACTS / "admin-review-queue.png", full_page=True)
+
+    page.goto(f"{live_server.url}{admin_url(Update, 'add')}?story={story.pk}")
+    page.fill("[name=headline]", "Talks run into a second day")
+    page.fill("[name=body]", "Negotiators returned to Lancaster House on Tuesday.")
+    page.click("input[name=_publish_now]")
+    page.wait_for_selector(".messagelist .success")
+    assert "It is live on the story page." in page.inner_text(".messagelist")
+    assert Update.objects.published().filter(headline="Talks run into a second day").exists()
