@@ -13,7 +13,7 @@ from functools import cached_property
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest, Length, Lower, Substr
 from django.db.models.lookups import Exact
 from django.urls import reverse
@@ -117,11 +117,12 @@ class StoryQuerySet(PublishableQuerySet):
 
     def with_last_updated(self):
         """Annotate `last_updated`: the newest reader-visible update's time, else publication time."""
-        return self.annotate(
-            last_updated=Coalesce(
-                Max("updates__posted_at", filter=visible_to_readers("updates__")), "published_at"
-            )
+        # A correlated subquery walks the (story, -posted_at) index; a join would group every update.
+        newest = (
+            Update.objects.filter(visible_to_readers(), story=OuterRef("pk"))
+            .order_by("-posted_at").values("posted_at")[:1]
         )
+        return self.annotate(last_updated=Coalesce(Subquery(newest), "published_at"))
 
     def for_detail_page(self):
         """Return stories with everything the story page header reads, and their updates and events counted."""

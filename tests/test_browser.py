@@ -216,3 +216,53 @@ def test_headings_descend_in_order_and_landmarks_are_present(browser, live_serve
     timeline_items = page.locator("ol.timeline-list > li").count()
     if "timeline" in path or path.endswith(f"{SEED_STORY}/"):
         assert timeline_items == 6
+
+
+CONTRAST_FAILURES = """
+() => {
+  const parse = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (let node = el; node; node = node.parentElement) {
+      const c = parse(getComputedStyle(node).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const failures = [];
+  for (const el of document.querySelectorAll("body *")) {
+    if (el.closest("svg") || el.closest(".visually-hidden")) continue;
+    const ownText = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!ownText || !el.getClientRects().length) continue;
+    const style = getComputedStyle(el);
+    const fg = parse(style.color).slice(0, 3);
+    const [a, b] = [lum(fg), lum(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) failures.push(`${el.tagName}.${el.className}: ${ratio.toFixed(2)}`);
+  }
+  return failures;
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", f"/stories/{SEED_STORY}/", f"/stories/{SEED_STORY}/claims/?date_from=bad", "/actors/donald-trump/", "/search/?q=talks"],
+)
+def test_text_meets_wcag_aa_contrast(browser, live_server, london_story, path):
+    page = new_page(browser)
+    page.goto(live_server.url + path)
+    assert page.evaluate(CONTRAST_FAILURES) == []
+
+
+def test_claim_and_source_text_meet_wcag_aa_contrast(browser, live_server, london_story):
+    claim = Claim.objects.get(natural_key__endswith="china-rare-earth-share")
+    page = new_page(browser)
+    for url in (claim.get_absolute_url(), claim.citations.get().source.get_absolute_url()):
+        page.goto(live_server.url + url)
+        assert page.evaluate(CONTRAST_FAILURES) == [], url

@@ -663,3 +663,23 @@ def test_large_story_lists_are_paginated(client):
     story_page = text_of(client.get(story.get_absolute_url()))
     assert "All 300 updates, with filters" in story_page
     assert story_page.count("Link to this update") == 20
+
+
+def test_renaming_a_claimant_refreshes_cached_claim_cards(client):
+    story = make_story()
+    actor = make_actor(name="Old Name")
+    make_claim(story=story, claimant=actor, text="A quote")
+    assert "Old Name" in text_of(client.get(story.get_absolute_url()))
+    actor.name = "New Name"
+    actor.save()
+    page = text_of(client.get(story.get_absolute_url()))
+    assert "New Name" in page and "Old Name" not in page
+
+
+def test_preview_of_a_large_story_has_the_same_query_budget(client, staff, django_assert_max_num_queries):
+    small, large = build_story(10), build_story(300)
+    for story in (small, large):
+        Story.objects.filter(pk=story.pk).update(status=PublicationStatus.DRAFT, published_at=None)
+        with django_assert_max_num_queries(STORY_PAGE_BUDGET + 1):
+            assert client.get(preview_url(story)).status_code == 200
+    assert _count_queries(client, preview_url(small)) == _count_queries(client, preview_url(large))

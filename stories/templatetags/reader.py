@@ -209,6 +209,10 @@ def _fingerprint(obj, depth: int = 0) -> tuple:
     if backing is not None:
         parts.append(obj.backing.independent_sources)
     if depth < 2:
+        # Joined rows (select_related: claimant, story, source) and prefetched lists alike.
+        for name, related in sorted(obj._state.fields_cache.items()):
+            if related is not None:
+                parts.append((name, _fingerprint(related, depth + 1)))
         for name, related in sorted(getattr(obj, "_prefetched_objects_cache", {}).items()):
             parts.append((name, tuple(_fingerprint(item, depth + 1) for item in related)))
     return tuple(parts)
