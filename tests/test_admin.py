@@ -31,10 +31,12 @@ from stories.models import (
     Correction,
     Event,
     EventParticipation,
+    ImportRecord,
     PublicationStatus,
     Rendition,
     ReviewState,
     Source,
+    SourceRevision,
     Story,
     Update,
     VerificationStatus,
@@ -805,6 +807,11 @@ def grow(n: int) -> None:
         source.mentions.create(actor=actor, start=4 + i * 1000, end=12 + i * 1000)
     Claim.objects.create(story=story, text="A candidate", kind=ClaimKind.ASSERTION,
                          review_state=ReviewState.CANDIDATE, verification_status="unreviewed")
+    for i in range(n):
+        SourceRevision.objects.create(source=source, text=f"Earlier text {i}", sha256=f"{i:064d}")
+        ImportRecord.objects.create(key=f"event:{source.pk}-{i}", digest=f"{i:064d}")
+        Rendition.objects.create(original=f"stories/{source.pk}-{i}.jpg", spec="card", file=f"renditions/{i}.jpg",
+                                 width=800, height=450)
 
 
 REGISTERED = [
