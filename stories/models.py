@@ -689,9 +689,16 @@ class Claim(Publishable):
         return reverse("stories:claim-detail", kwargs={"pk": self.pk})
 
     @property
+    def visible_claimant(self) -> Actor | None:
+        """The claimant if readers can see them; a draft or scheduled actor is not named on reader pages."""
+        if self.claimant_id and self.claimant.is_published():
+            return self.claimant
+        return None
+
+    @property
     def speaker_display(self) -> str:
-        if self.claimant_id:
-            return self.claimant.name
+        if self.visible_claimant is not None:
+            return self.visible_claimant.name
         return self.claimant_description
 
     def made_display(self) -> str:

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, FloatField, Q, QuerySet, Value, When
+from django.db.models import Case, FilteredRelation, FloatField, Q, QuerySet, Value, When
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import Actor, Claim, Story, Update
+from .models import Actor, Claim, Story, Update, visible_to_readers
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
@@ -37,7 +37,10 @@ class SearchKind:
         return {
             "story": lambda: Story.objects.published(),
             "update": lambda: Update.objects.published(),
-            "claim": lambda: Claim.objects.published(),
+            # A claim is found by its claimant's name only while readers can see the claimant.
+            "claim": lambda: Claim.objects.published().annotate(
+                published_claimant=FilteredRelation("claimant", condition=visible_to_readers("claimant__"))
+            ),
             "actor": lambda: Actor.objects.published(),
         }[self.key]()
 
@@ -51,7 +54,7 @@ KINDS = {
     for kind in [
         SearchKind("story", "Stories", {"title": "A", "standfirst": "B", "key_developments": "C"}),
         SearchKind("update", "Updates", {"headline": "A", "body": "B"}),
-        SearchKind("claim", "Claims", {"text": "A", "claimant__name": "B", "claimant_description": "C", "verification_note": "D"}),
+        SearchKind("claim", "Claims", {"text": "A", "published_claimant__name": "B", "claimant_description": "C", "verification_note": "D"}),
         SearchKind("actor", "People and bodies", {"name": "A", "role_title": "B", "bio": "C"}),
     ]
 }

@@ -126,10 +126,11 @@ def claim_review_json_ld(claim: Claim, *, build_uri=None, publisher_name: str = 
     if rating is None:
         return None
     author = None
-    if claim.claimant_id:
+    claimant = claim.visible_claimant
+    if claimant is not None:
         author = {
-            "@type": "Person" if claim.claimant.kind == ActorKind.PERSON else "Organization",
-            "name": claim.claimant.name,
+            "@type": "Person" if claimant.kind == ActorKind.PERSON else "Organization",
+            "name": claimant.name,
         }
     elif claim.claimant_description:
         author = {"@type": "Person", "name": claim.claimant_description}
