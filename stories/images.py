@@ -172,3 +172,17 @@ def _make_rendition(original: str, source: Image.Image, spec: RenditionSpec) -> 
             raise
         default_storage.delete(made.file.name)
         return theirs
+
+
+def prepared_renditions(*wanted: tuple) -> dict:
+    """The prepared renditions for (image, spec) pairs, keyed by image name, in one query.
+
+    The desk makes renditions when an image is saved; a reader's GET never writes, so an image
+    without one is shown as its original (still with width, height and alt).
+    """
+    wanted = [(image.name, spec) for image, spec in wanted if image]
+    if not wanted:
+        return {}
+    rows = Rendition.objects.filter(original__in={name for name, _ in wanted})
+    by_key = {(r.original, r.spec): r for r in rows}
+    return {name: by_key[(name, spec)] for name, spec in wanted if (name, spec) in by_key}

@@ -41,7 +41,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.html import format_html, format_html_join, linebreaks
+from django.template.loader import render_to_string
 from django.utils.http import http_date
 
 from .dates import Precision, format_moment
@@ -178,10 +178,9 @@ def changes_after(*, story_pk: int, after: int, current_sequence: int, limit: in
     now = timezone.now()
     history = Update.history.model
     visible = list(
+        # for_list() is the story page's query, so both share each update's cached HTML.
         Update.objects.published().filter(story_id=story_pk, sequence__gt=after)
-        .select_related("story")
-        .prefetch_related(Prefetch("corrections", queryset=Correction.objects.order_by("corrected_at", "pk")))
-        .order_by("sequence", "pk")[: limit + 1]
+        .for_list().order_by("sequence", "pk")[: limit + 1]
     )
     hidden = list(
         Update.objects.filter(story_id=story_pk, sequence__gt=after).exclude(visible_to_readers())
@@ -221,33 +220,8 @@ def changes_after(*, story_pk: int, after: int, current_sequence: int, limit: in
 
 
 def update_fragment(update: Update) -> str:
-    """The update as the story page shows it; every editor-typed string escaped."""
-    tz = update.story.tzinfo
-    posted = timezone.localtime(update.posted_at, tz)
-    corrections = update.corrections.all()
-    classes = "update" + (" update--pinned" if update.is_pinned else "") + (
-        " update--corrected" if corrections else ""
-    )
-    corrections_html = format_html_join(
-        "", '<p class="correction"><strong>Correction</strong> (<time datetime="{}">{}</time>): {}</p>',
-        (
-            (c.corrected_at.isoformat(), format_moment(c.corrected_at, Precision.MINUTE, tz), c.note)
-            for c in corrections
-        ),
-    )
-    return format_html(
-        '<article class="{}" id="update-{}" data-update-id="{}" data-sequence="{}" data-pinned="{}"'
-        ' aria-labelledby="update-{}-headline">'
-        '<header class="update__header"><p class="update__meta"><time datetime="{}">{}</time>{}</p>'
-        '<h3 class="update__headline" id="update-{}-headline"><a href="{}">{}</a></h3></header>'
-        '<div class="update__body">{}</div>{}'
-        '<p class="update__permalink"><a href="{}">Link to this update</a></p></article>',
-        classes, update.pk, update.pk, update.sequence, "true" if update.is_pinned else "false", update.pk,
-        posted.isoformat(), format_moment(update.posted_at, Precision.MINUTE, tz),
-        format_html(' <span class="tag tag--pinned">Pinned</span>') if update.is_pinned else "",
-        update.pk, update.get_absolute_url(), update.headline,
-        linebreaks(update.body, autoescape=True), corrections_html, update.get_absolute_url(),
-    )
+    """The update's HTML exactly as the story page shows it, from the same fragment cache."""
+    return render_to_string("stories/_update_cached.html", {"update": update, "story": update.story})
 
 
 def update_payload(update: Update) -> dict:

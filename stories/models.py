@@ -209,8 +209,8 @@ class ActorKind(models.TextChoices):
 
 class ActorQuerySet(PublishableQuerySet):
     def for_detail_page(self):
-        """Return actors with their affiliation chain (person → body → country) joined in."""
-        return self.select_related("affiliation__affiliation__affiliation")
+        """Return actors with their affiliation chain (person → body → country) and aliases."""
+        return self.select_related("affiliation__affiliation__affiliation").prefetch_related("aliases")
 
 
 class Actor(Publishable):

@@ -107,12 +107,14 @@ def actor_json_ld(actor: Actor, *, build_uri=None) -> dict:
         "description": actor.bio,
         "alternateName": sorted(alias.alias for alias in actor.aliases.all() if alias.alias != actor.name),
     }
+    # An unpublished affiliation is not named, exactly as on the page.
+    affiliation = actor.affiliation if actor.affiliation_id and actor.affiliation.is_published() else None
     if actor.kind == ActorKind.PERSON:
         data["jobTitle"] = actor.role_title
-        if actor.affiliation_id:
-            data["affiliation"] = _organization_ref(actor.affiliation, build_uri)
-    elif actor.affiliation_id:
-        data["parentOrganization"] = _organization_ref(actor.affiliation, build_uri)
+        if affiliation:
+            data["affiliation"] = _organization_ref(affiliation, build_uri)
+    elif affiliation:
+        data["parentOrganization"] = _organization_ref(affiliation, build_uri)
     return _compact(data)
 
 

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
 from .filters import ClaimFilter, EventFilter, UpdateFilter
+from .images import prepared_renditions
 from .models import (
     Actor,
     ActorKind,
@@ -25,13 +26,14 @@ from .models import (
     ClaimKind,
     Event,
     EventParticipation,
-    Rendition,
     Source,
     Story,
     Update,
     VerificationStatus,
 )
+from .live import poll_interval
 from .preview import object_for_token
+from .structured_data import actor_json_ld, claim_review_json_ld, story_json_ld
 from .search import KINDS, MAX_QUERY_LENGTH, search_page
 from .templatetags.reader import highlight_citations
 
@@ -52,20 +54,6 @@ STATUS_ORDER = [
     VerificationStatus.RETRACTED,
     VerificationStatus.UNREVIEWED,
 ]
-
-
-def _renditions(*wanted: tuple) -> dict:
-    """The prepared renditions for (image, spec) pairs, keyed by image name, in one query.
-
-    The desk makes renditions when an image is saved; a reader's GET never writes, so an image
-    without one is shown as its original (still with width, height and alt).
-    """
-    wanted = [(image.name, spec) for image, spec in wanted if image]
-    if not wanted:
-        return {}
-    rows = Rendition.objects.filter(original__in={name for name, _ in wanted})
-    by_key = {(r.original, r.spec): r for r in rows}
-    return {name: by_key[(name, spec)] for name, spec in wanted if (name, spec) in by_key}
 
 
 def _story_actors(story):
@@ -181,9 +169,13 @@ def _render_story(request, story, *, is_preview: bool = False):
         "claim_groups": _claims_by_status(story),
         "figures": _figures(claims),
         "actors": _story_actors(story)[:ACTORS_ON_STORY_PAGE],
-        "renditions": _renditions(
+        "renditions": prepared_renditions(
             (story.lead_image, "full"), *((update.image, "card") for update in updates)
         ),
+        "structured_data": None if is_preview else story_json_ld(
+            story, updates, build_uri=request.build_absolute_uri
+        ),
+        "poll_interval": poll_interval(),
     }
     return render(request, "stories/story_detail.html", context)
 
@@ -201,7 +193,7 @@ def story_updates(request, slug):
     page = _paginate(request, filterset.qs.for_list(), per_page=20)
     return render(request, "stories/story_updates.html", {
         "story": story, "filter": filterset, "page": page,
-        "renditions": _renditions(*((update.image, "card") for update in page)),
+        "renditions": prepared_renditions(*((update.image, "card") for update in page)),
     })
 
 
@@ -236,7 +228,7 @@ def update_detail(request, slug, pk):
 def _render_update(request, update, *, is_preview: bool = False):
     return render(request, "stories/update_detail.html", {
         "story": update.story, "update": update, "is_preview": is_preview,
-        "renditions": _renditions((update.image, "full")),
+        "renditions": prepared_renditions((update.image, "full")),
     })
 
 
@@ -265,6 +257,7 @@ def _render_claim(request, claim, *, is_preview: bool = False):
         )
     return render(request, "stories/claim_detail.html", {
         "story": claim.story, "claim": claim, "competing": competing, "is_preview": is_preview,
+        "structured_data": None if is_preview else claim_review_json_ld(claim, build_uri=request.build_absolute_uri),
         # A candidate claim in preview may not belong to a story yet.
         "tz": claim.story.tzinfo if claim.story_id else ZoneInfo("UTC"),
     })
@@ -315,7 +308,8 @@ def _render_actor(request, actor, *, is_preview: bool = False):
         "claims": _paginate(request, claims, per_page=30, param="claims_page"),
         "events": _paginate(request, events, per_page=30, param="events_page"),
         "contradictions": _contradiction_pairs(actor),
-        "renditions": _renditions((actor.photo, "card")),
+        "renditions": prepared_renditions((actor.photo, "card")),
+        "structured_data": None if is_preview else actor_json_ld(actor, build_uri=request.build_absolute_uri),
     })
 
 

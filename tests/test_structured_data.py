@@ -112,3 +112,72 @@ def test_script_breakout_in_a_headline_stays_inert_text():
     data = parse_script(html)
     assert data["headline"] == '</script><script>alert("pwned")</script><!--'
     assert data["liveBlogUpdate"][0]["headline"] == "a & b <b>bold</b>"
+
+
+# --- On the pages themselves ----------------------------------------------------------------------
+
+
+def page_json_ld(html: str) -> dict:
+    (block,) = re.findall(r'<script type="application/ld\+json">.*?</script>', html, re.S)
+    return parse_script(block)
+
+
+@pytest.fixture
+def london(db):
+    import io
+
+    from django.core.management import call_command
+
+    from stories.models import Story
+
+    call_command("import_seeds", stdout=io.StringIO())
+    return Story.objects.get(slug="us-china-trade-talks-london-2025")
+
+
+def test_story_page_carries_live_blog_json_ld_and_loads_the_live_client(client, london):
+    update = make_update(story=london, headline="Talks resume at Lancaster House")
+    html = client.get(london.get_absolute_url()).content.decode()
+    data = page_json_ld(html)
+    assert data["@type"] == "LiveBlogPosting"
+    assert data["headline"] == london.title
+    assert data["coverageStartTime"].startswith("2025-06-09T07:00:00")
+    assert [u["headline"] for u in data["liveBlogUpdate"]] == [update.headline]
+    assert f'data-poll-url="/stories/{london.slug}/updates/poll/"' in html
+    assert re.search(r'<script src="/static/js/live\.[\w.]*js" defer>|<script src="/static/js/live\.js" defer>', html)
+
+
+def test_story_page_has_social_cards_canonical_url_and_feed_links(client, london):
+    html = client.get(london.get_absolute_url() + "?utm_source=x").content.decode()
+    assert f'<link rel="canonical" href="http://testserver{london.get_absolute_url()}">' in html
+    assert f'<meta property="og:title" content="{london.title}">' in html
+    assert '<meta property="og:type" content="article">' in html
+    assert '<meta name="twitter:card" content="summary">' in html
+    assert f'href="/stories/{london.slug}/feed/atom/"' in html
+
+
+def test_actor_page_describes_the_person_with_their_affiliation(client, london):
+    html = client.get("/actors/scott-bessent/").content.decode()
+    data = page_json_ld(html)
+    assert data["@type"] == "Person"
+    assert data["jobTitle"] == "US Treasury Secretary"
+    assert data["affiliation"]["name"] == "US Department of the Treasury"
+    assert "Treasury Secretary Scott Bessent" in data["alternateName"]
+
+
+def test_claim_page_with_a_verdict_carries_a_claim_review(client, london):
+    from stories.models import Claim
+
+    claim = Claim.objects.get(natural_key="annotation:trump-called-former-president")
+    data = page_json_ld(client.get(claim.get_absolute_url()).content.decode())
+    assert data["@type"] == "ClaimReview"
+    assert data["reviewRating"]["alternateName"] == "Inaccurate"
+
+
+def test_preview_of_a_draft_has_no_json_ld_and_does_not_poll(admin_client, london):
+    from stories.preview import preview_url
+
+    draft = make_story(status="draft", published_at=None, title="Embargoed draft", is_live=True)
+    html = admin_client.get(preview_url(draft)).content.decode()
+    assert "Embargoed draft" in html
+    assert "application/ld+json" not in html
+    assert "data-poll-url" not in html

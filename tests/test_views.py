@@ -255,7 +255,8 @@ def test_pages_carry_no_inline_scripts_or_styles(client, seeds):
     ):
         html = html_of(client.get(url))
         assert " style=" not in html, url
-        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
+        # JSON-LD is a data block browsers never execute, so CSP's script-src does not cover it.
+        assert not re.search(r"<script(?![^>]*\b(?:src=|type=\"application/ld\+json\"))[^>]*>", html), url
 
 
 # --- Home ----------------------------------------------------------------------------------------
@@ -632,7 +633,7 @@ def _pages(story: Story) -> dict[str, str]:
 
 BUDGETS = {
     "home": 3, "story": STORY_PAGE_BUDGET, "updates": 12, "timeline": 8, "claims": 6, "update": 8,
-    "event": 9, "claim": 9, "statistic": 11, "actor": 9, "source": 3, "search": 8,
+    "event": 9, "claim": 9, "statistic": 11, "actor": 10, "source": 3, "search": 8,
 }
 
 
