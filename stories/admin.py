@@ -585,7 +585,7 @@ class ClaimAdmin(DeskAdmin):
 
     @admin.display(description="Speaker", ordering="claimant__name")
     def speaker(self, obj):
-        return obj.speaker_display or "—"
+        return obj.speaker_on_desk or "—"
 
     @admin.display(description="Citations")
     def citation_tools(self, obj):

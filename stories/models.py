@@ -701,6 +701,13 @@ class Claim(Publishable):
             return self.visible_claimant.name
         return self.claimant_description
 
+    @property
+    def speaker_on_desk(self) -> str:
+        """Who made the claim as editors see it: the claimant even while they are a draft."""
+        if self.claimant_id:
+            return self.claimant.name
+        return self.claimant_description
+
     def made_display(self) -> str:
         if self.made_at is None:
             return ""
