@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -48,6 +49,7 @@ from .models import (
     Story,
     VerificationStatus,
     text_sha256,
+    validate_web_address,
 )
 
 
@@ -350,8 +352,13 @@ class _Loader:
         }
         if fields["kind"] not in SourceKind.values:
             raise SeedError(file, f"source {article.name}: kind {fields['kind']!r} is not one of {', '.join(SourceKind.values)}")
-        if fields["url"] and not re.match(r"^https?://", fields["url"]):
-            raise SeedError(file, f"source {article.name}: url must start with http:// or https://")
+        if fields["url"]:
+            try:
+                validate_web_address(fields["url"])
+            except ValidationError:
+                raise SeedError(
+                    file, f"source {article.name}: url must start with http:// or https:// and be a web address"
+                ) from None
         source = Source.objects.filter(imported_from=article.name).first()
         if source is None:
             source = Source(

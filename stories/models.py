@@ -12,6 +12,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest, Length, Lower, Substr
@@ -34,6 +35,12 @@ def visible_to_readers(prefix: str = "") -> Q:
     return Q(
         **{f"{prefix}status": PublicationStatus.PUBLISHED, f"{prefix}published_at__lte": timezone.now()}
     )
+
+
+# Addresses editors and imports give for sources: a web page, never ftp:, javascript: or data:.
+validate_web_address = URLValidator(
+    schemes=["http", "https"], message="Enter a web address starting with http:// or https://."
+)
 
 
 def validate_timezone(value: str) -> None:
@@ -304,7 +311,7 @@ class Source(Publishable):
     title = models.CharField(max_length=500)
     slug = models.SlugField(max_length=200, unique=True)
     publisher = models.CharField(max_length=200, blank=True)
-    url = models.URLField(max_length=1000, blank=True)
+    url = models.URLField(max_length=1000, blank=True, validators=[validate_web_address])
     author = models.CharField(max_length=200, blank=True)
     source_published_at = models.DateTimeField(
         null=True, blank=True, help_text="When the source itself was published."
