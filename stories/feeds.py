@@ -12,7 +12,8 @@ from django.db.models import Max, Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import format_html, format_html_join, linebreaks
+from django.template.defaultfilters import linebreaks_filter
+from django.utils.html import escape, format_html, format_html_join
 
 from .models import Correction, Story, Update, visible_to_readers
 
@@ -25,7 +26,8 @@ def update_description(update: Update) -> str:
         "", "<p><strong>Correction ({}):</strong> {}</p>",
         ((c.corrected_at.strftime("%Y-%m-%d %H:%M UTC"), c.note) for c in update.corrections.all()),
     )
-    return format_html("{}{}", linebreaks(update.body, autoescape=True), notes)
+    # linebreaks_filter returns safe HTML (django.utils.html.linebreaks a plain str format_html would escape again).
+    return format_html("{}{}", linebreaks_filter(update.body, autoescape=True), notes)
 
 
 def update_last_changed(update: Update):
@@ -51,7 +53,8 @@ class LatestStoriesFeed(Feed):
         return story.title
 
     def item_description(self, story: Story) -> str:
-        return story.standfirst
+        # Feed readers render an item's description as HTML; the standfirst is plain text.
+        return escape(story.standfirst)
 
     def item_pubdate(self, story: Story):
         return story.published_at
@@ -76,7 +79,7 @@ class StoryUpdatesFeed(Feed):
         return story.get_absolute_url()
 
     def description(self, story: Story) -> str:
-        return story.standfirst
+        return escape(story.standfirst)
 
     def items(self, story: Story):
         return (
