@@ -76,6 +76,8 @@ class DeskImageField(forms.ImageField):
             return None
         facts = images.check_image(upload)
         upload.image_facts = facts
+        # Stored (and later served) under the type it really is, never the name it came with.
+        upload.name = images.stored_name(upload.name, facts)
         if hasattr(upload, "seek") and callable(upload.seek):
             upload.seek(0)
         return upload

@@ -8,6 +8,7 @@ A decompression bomb is refused from its header, before Pillow allocates its pix
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -23,6 +24,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .models import Rendition
 
 ALLOWED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "GIF": "GIF"}
+EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WebP": "webp", "GIF": "gif"}
+# Markup hidden in an image (appended, or in a text chunk or comment) makes a polyglot that a
+# browser sniffing content, or a server guessing a type, could run as a web page. Pixels never
+# need it, so a file carrying it is refused, whatever else it holds.
+MARKUP = re.compile(rb"<\s*(?:script|html|body|iframe|object|embed|svg|!doctype)\b|javascript:", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,19 @@ def check_image(upload) -> ImageFacts:
         raise ValidationError(
             "This image is damaged or incomplete; export it again and upload the new file.", code="image_damaged"
         )
+    if MARKUP.search(data):
+        raise ValidationError(
+            "This file has web page code hidden in it, so it is not accepted. Export the picture again "
+            "as a plain JPEG, PNG, WebP or GIF and upload the new file.",
+            code="image_has_markup",
+        )
     return ImageFacts(ALLOWED_FORMATS[image_format], width, height)
+
+
+def stored_name(name: str, facts: ImageFacts) -> str:
+    """The name an upload is stored under: its own stem, the extension of the format it really is."""
+    stem = PurePosixPath(name).stem.split(".")[0] or "image"
+    return f"{stem}.{EXTENSIONS[facts.format]}"
 
 
 def _too_many_pixels_message(width: int | None, height: int | None) -> str:
