@@ -230,6 +230,11 @@ LOGGING = {
     },
 }
 
+# Seconds public pages are served whole from the cache (0 turns the page cache off), and seconds
+# the live poll's state is shared between pollers. Each bounds how long a change takes to show.
+NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", 1))
+NEWSROOM_POLL_STATE_SECONDS = int(os.environ.get("NEWSROOM_POLL_STATE_SECONDS", 1))
+
 # Seconds a staff preview link for a draft stays valid.
 NEWSROOM_PREVIEW_MAX_AGE = int(os.environ.get("NEWSROOM_PREVIEW_MAX_AGE", 24 * 3600))
 

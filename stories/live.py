@@ -132,6 +132,28 @@ def poll_state(slug: str) -> PollState | None:
     return PollState(pk, sequence, is_live, coverage_end, last_modified, bool(due))
 
 
+_MISSING = object()
+
+
+def shared_poll_state(slug: str) -> PollState | None:
+    """poll_state(), shared by every poller for NEWSROOM_POLL_STATE_SECONDS.
+
+    Under a spike the state query then runs about once a second per cache (per worker with the
+    local-memory cache, once in all with Redis) and an unchanged poll is a cache hit; the same
+    second bounds how late a new update can reach pollers.
+    """
+    seconds = settings.NEWSROOM_POLL_STATE_SECONDS
+    key = f"stories:live:poll-state:{slug}"
+    state = cache.get(key, _MISSING) if seconds else _MISSING
+    if state is _MISSING:
+        state = poll_state(slug)
+        if state is not None and state.has_due_scheduled and record_due_scheduled_updates(story_pk=state.story_pk):
+            state = poll_state(slug)
+        if seconds:
+            cache.set(key, state, seconds)
+    return state
+
+
 @transaction.atomic
 def record_due_scheduled_updates(*, story_pk: int) -> int:
     """Give each scheduled update whose time has come a new sequence number, once; return how many."""
@@ -259,11 +281,9 @@ def update_poll(request: HttpRequest, slug: str) -> HttpResponse:
         after = parse_cursor(request.GET.get("after"))
     except BadCursor as error:
         return _json_error(str(error), 400)
-    state = poll_state(slug)
+    state = shared_poll_state(slug)
     if state is None:
         return _json_error("No published story has that address.", 404)
-    if state.has_due_scheduled and record_due_scheduled_updates(story_pk=state.story_pk):
-        state = poll_state(slug)
     now = timezone.now()
     interval = poll_interval()
     ended = state.coverage_has_ended(now)

@@ -132,9 +132,43 @@ class StoryQuerySet(PublishableQuerySet):
         return self.annotate(last_updated=Coalesce(Subquery(newest), "published_at"))
 
     def for_detail_page(self):
-        """Return stories with everything the story page header reads, and their updates and events counted."""
-        return self.with_last_updated().annotate(
-            update_count=_count_in_story(Update), event_count=_count_in_story(Event)
+        """Return stories with everything the story page header reads, and their content stamp."""
+        return self.with_last_updated().with_content_stamp()
+
+    def with_counts(self):
+        """Annotate how many updates and events readers can see (lists that link to "All N")."""
+        return self.annotate(update_count=_count_in_story(Update), event_count=_count_in_story(Event))
+
+    def with_content_stamp(self):
+        """Annotate what `Story.content_stamp` is made of, as index seeks in the same query.
+
+        The newest change to the story's updates, events and claims, to any actor or source, and
+        the next moment scheduled content comes out: when none of these moves, nothing a reader
+        can see in the story has changed, so caches keyed on the stamp stay right without any
+        invalidation hook.
+        """
+        now = timezone.now()
+
+        def newest(model, **filters):
+            rows = model.objects.filter(**filters).order_by("-updated_at").values("updated_at")[:1]
+            return Subquery(rows)
+
+        def next_scheduled(model):
+            rows = (
+                model.objects.filter(story=OuterRef("pk"), status=PublicationStatus.PUBLISHED, published_at__gt=now)
+                .order_by("published_at").values("published_at")[:1]
+            )
+            return Subquery(rows)
+
+        return self.annotate(
+            stamp_updates=newest(Update, story=OuterRef("pk")),
+            stamp_events=newest(Event, story=OuterRef("pk")),
+            stamp_claims=newest(Claim, story=OuterRef("pk")),
+            stamp_actors=newest(Actor),
+            stamp_sources=newest(Source),
+            stamp_next_update=next_scheduled(Update),
+            stamp_next_event=next_scheduled(Event),
+            stamp_next_claim=next_scheduled(Claim),
         )
 
     def for_list_page(self):
@@ -196,6 +230,17 @@ class Story(Publishable):
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
 
+    @property
+    def content_stamp(self) -> str:
+        """Changes whenever anything readers can see in this story changes (needs with_content_stamp())."""
+        parts = [
+            self.version, self.updated_at, self.update_sequence,
+            self.stamp_updates, self.stamp_events, self.stamp_claims, self.stamp_actors, self.stamp_sources,
+            # The next scheduled item counts as changed content once its time has passed.
+            min((t for t in (self.stamp_next_update, self.stamp_next_event, self.stamp_next_claim) if t), default=None),
+        ]
+        return "|".join(p.isoformat() if hasattr(p, "isoformat") else str(p) for p in parts)
+
     def key_development_list(self) -> list[str]:
         return [line.strip() for line in self.key_developments.splitlines() if line.strip()]
 
@@ -239,7 +284,10 @@ class Actor(Publishable):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["kind", "name"])]
+        indexes = [
+            models.Index(fields=["kind", "name"]),
+            models.Index(fields=["updated_at"], name="actor_changed_idx"),
+        ]
         permissions = [
             ("publish_actor", "Can publish and unpublish actors"),
             ("merge_actors", "Can merge duplicate actors"),
@@ -334,6 +382,7 @@ class Source(Publishable):
 
     class Meta:
         ordering = ["-source_published_at", "title"]
+        indexes = [models.Index(fields=["updated_at"], name="source_changed_idx")]
         permissions = [("publish_source", "Can publish and unpublish sources")]
         constraints = [
             choices_constraint("kind", SourceKind, "source"),
@@ -453,6 +502,9 @@ class Event(Publishable):
         indexes = [
             models.Index(fields=["story", "occurred_at"]),
             models.Index(fields=["status", "published_at"]),
+            # The story's content stamp: newest change and next scheduled item, as index seeks.
+            models.Index(fields=["story", "updated_at"], name="event_story_changed_idx"),
+            models.Index(fields=["story", "published_at"], name="event_story_publish_idx"),
         ]
         constraints = [
             choices_constraint("status", PublicationStatus, "event"),
@@ -651,6 +703,8 @@ class Claim(Publishable):
         ]
         indexes = [
             models.Index(fields=["story", "verification_status"]),
+            models.Index(fields=["story", "updated_at"], name="claim_story_changed_idx"),
+            models.Index(fields=["story", "published_at"], name="claim_story_publish_idx"),
             models.Index(fields=["review_state", "created_at"]),
             models.Index(fields=["status", "published_at"]),
         ]
@@ -902,6 +956,8 @@ class Update(Publishable):
         indexes = [
             models.Index(fields=["story", "-posted_at"]),
             models.Index(fields=["story", "sequence"]),
+            models.Index(fields=["story", "updated_at"], name="update_story_changed_idx"),
+            models.Index(fields=["story", "published_at"], name="update_story_publish_idx"),
             models.Index(fields=["status", "published_at"]),
         ]
         constraints = [

@@ -14,8 +14,10 @@ from django.db.models import Case, Count, F, IntegerField, Q, Value, When, Windo
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 
+from .caching import page_cache
 from .filters import ClaimFilter, EventFilter, UpdateFilter
 from .images import prepared_renditions
 from .models import (
@@ -85,6 +87,7 @@ def _paginate(request, queryset, per_page: int = PAGE_SIZE, param: str = "page")
 # --- Home and search -----------------------------------------------------------------------------
 
 
+@page_cache
 def home(request):
     stories = Story.objects.published().for_list_page()
     live = list(stories.filter(is_live=True)[:10])
@@ -92,6 +95,7 @@ def home(request):
     return render(request, "stories/home.html", {"live_stories": live, "recent": recent})
 
 
+@page_cache
 def search(request):
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     kind = request.GET.get("kind", "")
@@ -106,6 +110,7 @@ def search(request):
 # --- Story ---------------------------------------------------------------------------------------
 
 
+@page_cache
 def story_detail(request, slug):
     story = get_object_or_404(Story.objects.published().for_detail_page(), slug=slug)
     return _render_story(request, story)
@@ -158,22 +163,28 @@ def _figures(claims):
 
 
 def _render_story(request, story, *, is_preview: bool = False):
-    updates = list(Update.objects.published_in(story).pinned_first().for_list()[:UPDATES_ON_STORY_PAGE])
-    timeline = list(_timeline_window(story))
-    claims = Claim.objects.published_in(story)
+    """The story page. Its sections are cached keyed on the story's content stamp (read with the
+    story in one query), so each section's queries run only inside a cache miss: they are passed
+    to the template lazily and a cached section never touches them."""
+    updates = SimpleLazyObject(
+        lambda: list(Update.objects.published_in(story).pinned_first().for_list()[:UPDATES_ON_STORY_PAGE])
+    )
     context = {
         "story": story,
         "is_preview": is_preview,
+        "stamp": None if is_preview else story.content_stamp,
+        "counts": SimpleLazyObject(lambda: Story.objects.filter(pk=story.pk).with_counts().get()),
         "updates": updates,
-        "timeline": timeline,
-        "claim_groups": _claims_by_status(story),
-        "figures": _figures(claims),
-        "actors": _story_actors(story)[:ACTORS_ON_STORY_PAGE],
-        "renditions": prepared_renditions(
+        "timeline": SimpleLazyObject(lambda: list(_timeline_window(story))),
+        "claim_groups": SimpleLazyObject(lambda: _claims_by_status(story)),
+        "figures": SimpleLazyObject(lambda: _figures(Claim.objects.published_in(story))),
+        "actors": SimpleLazyObject(lambda: list(_story_actors(story)[:ACTORS_ON_STORY_PAGE])),
+        "renditions": SimpleLazyObject(lambda: prepared_renditions(
             (story.lead_image, "full"), *((update.image, "card") for update in updates)
-        ),
-        "structured_data": None if is_preview else story_json_ld(
-            story, updates, build_uri=request.build_absolute_uri
+        )),
+        # A callable: the template calls it only when the JSON-LD fragment is not cached.
+        "structured_data": None if is_preview else (
+            lambda: story_json_ld(story, updates, build_uri=request.build_absolute_uri)
         ),
         "poll_interval": poll_interval(),
     }
@@ -184,6 +195,7 @@ def _story_for_list(request, slug):
     return get_object_or_404(Story.objects.published(), slug=slug)
 
 
+@page_cache
 def story_updates(request, slug):
     story = _story_for_list(request, slug)
     filterset = UpdateFilter(
@@ -197,6 +209,7 @@ def story_updates(request, slug):
     })
 
 
+@page_cache
 def story_timeline(request, slug):
     story = _story_for_list(request, slug)
     filterset = EventFilter(
@@ -207,6 +220,7 @@ def story_timeline(request, slug):
     return render(request, "stories/story_timeline.html", {"story": story, "filter": filterset, "page": page})
 
 
+@page_cache
 def story_claims(request, slug):
     story = _story_for_list(request, slug)
     filterset = ClaimFilter(
@@ -220,6 +234,7 @@ def story_claims(request, slug):
 # --- Updates, events, claims ---------------------------------------------------------------------
 
 
+@page_cache
 def update_detail(request, slug, pk):
     update = get_object_or_404(Update.objects.published().for_list(), story__slug=slug, pk=pk)
     return _render_update(request, update)
@@ -232,6 +247,7 @@ def _render_update(request, update, *, is_preview: bool = False):
     })
 
 
+@page_cache
 def event_detail(request, slug, pk):
     event = get_object_or_404(Event.objects.published().for_detail_page(), story__slug=slug, pk=pk)
     return _render_event(request, event)
@@ -243,6 +259,7 @@ def _render_event(request, event, *, is_preview: bool = False):
     })
 
 
+@page_cache
 def claim_detail(request, pk):
     claim = get_object_or_404(Claim.objects.published().for_detail_page(), pk=pk)
     return _render_claim(request, claim)
@@ -266,6 +283,7 @@ def _render_claim(request, claim, *, is_preview: bool = False):
 # --- Actors and sources --------------------------------------------------------------------------
 
 
+@page_cache
 def actor_detail(request, slug):
     actor = get_object_or_404(Actor.objects.published().for_detail_page(), slug=slug)
     return _render_actor(request, actor)
@@ -313,6 +331,7 @@ def _render_actor(request, actor, *, is_preview: bool = False):
     })
 
 
+@page_cache
 def source_detail(request, slug):
     source = get_object_or_404(Source.objects.published(), slug=slug)
     return _render_source(request, source)

@@ -14,6 +14,13 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _page_and_poll_caches_off(settings):
+    """Tests change data and look at once; the one-second page and poll caches have their own tests."""
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 0
+    settings.NEWSROOM_POLL_STATE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     from django.core.cache import cache
 

@@ -1,0 +1,122 @@
+"""The page cache, the poll's shared state and the story's content stamp, with real caches."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.core.cache import caches
+from django.test import override_settings
+from django.utils import timezone
+
+from stories.models import Event, PublicationStatus, Story
+from stories.preview import preview_url
+from stories.publishing import record_update_change
+
+from .factories import make_event, make_story, make_update
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def page_cache_on(settings):
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 1
+
+
+@pytest.fixture
+def poll_cache_on(settings):
+    settings.NEWSROOM_POLL_STATE_SECONDS = 1
+
+
+def test_a_spike_of_readers_is_served_from_the_page_cache(client, page_cache_on, django_assert_num_queries):
+    story = make_story()
+    first = client.get(story.get_absolute_url())
+    with django_assert_num_queries(0):
+        again = client.get(story.get_absolute_url())
+    assert again.content == first.content
+    assert "max-age=1" in again.headers["Cache-Control"]
+
+
+def test_an_edit_reaches_readers_within_a_second_through_the_page_cache(client, page_cache_on):
+    story = make_story()
+    client.get(story.get_absolute_url())
+    make_update(story=story, headline="Talks break up without a deal")
+    time.sleep(1.1)
+    assert b"Talks break up without a deal" in client.get(story.get_absolute_url()).content
+
+
+def test_preview_of_a_draft_never_enters_the_page_cache(client, admin_client, page_cache_on):
+    draft = make_story(status=PublicationStatus.DRAFT, published_at=None, title="Embargoed draft")
+    link = preview_url(draft)
+    preview = admin_client.get(link)
+    assert b"Embargoed draft" in preview.content
+    assert "no-store" in preview.headers["Cache-Control"] and "private" in preview.headers["Cache-Control"]
+    assert client.get(link).status_code == 404, "an anonymous reader is not served the staff preview"
+    assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_unchanged_polls_share_one_state_query(client, poll_cache_on, django_assert_num_queries):
+    story = make_story(is_live=True)
+    url = f"/stories/{story.slug}/updates/poll/?after=0"
+    etag = client.get(url).headers["ETag"]
+    with django_assert_num_queries(0):
+        response = client.get(url, headers={"If-None-Match": etag})
+    assert response.status_code == 304
+
+
+def test_a_new_update_reaches_pollers_within_a_second(client, poll_cache_on):
+    story = make_story(is_live=True)
+    url = f"/stories/{story.slug}/updates/poll/?after=0"
+    etag = client.get(url).headers["ETag"]
+    update = make_update(story=story, headline="Deal reached")
+    record_update_change(update=update)
+    time.sleep(1.1)
+    response = client.get(url, headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert [u["id"] for u in response.json()["updates"]] == [update.pk]
+
+
+def test_content_stamp_moves_with_any_reader_visible_change():
+    story = make_story()
+    stamp = lambda: Story.objects.with_content_stamp().get(pk=story.pk).content_stamp  # noqa: E731
+    before = stamp()
+    event = make_event(story)
+    after_event = stamp()
+    assert after_event != before
+    event.title = "Renamed"
+    event.save()
+    assert stamp() != after_event
+
+
+def test_content_stamp_moves_when_scheduled_content_comes_due():
+    story = make_story()
+    event = make_event(story, published_at=timezone.now() + timedelta(hours=1))
+    scheduled = Story.objects.with_content_stamp().get(pk=story.pk).content_stamp
+    Event.objects.filter(pk=event.pk).update(published_at=timezone.now() - timedelta(seconds=1),
+                                             updated_at=event.updated_at)
+    assert Story.objects.with_content_stamp().get(pk=story.pk).content_stamp != scheduled
+
+
+def _redis_reachable() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="needs Redis on 127.0.0.1:6379")
+def test_with_redis_the_page_cache_is_shared_by_every_worker(client, page_cache_on):
+    import redis
+
+    redis_caches = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                "LOCATION": "redis://127.0.0.1:6379/14", "KEY_PREFIX": "newsroom-test"}}
+    with override_settings(CACHES=redis_caches):
+        caches["default"].clear()
+        story = make_story(title="Shared across workers")
+        client.get(story.get_absolute_url())
+        # Another worker is another process: all it shares with this one is Redis.
+        keys = redis.Redis.from_url("redis://127.0.0.1:6379/14").keys("newsroom-test:*page*")
+        assert keys, "the rendered page is stored in Redis"
+        caches["default"].clear()
