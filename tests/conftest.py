@@ -3,6 +3,7 @@ from django.conf import settings
 
 
 def pytest_configure(config):
+    config.addinivalue_line("markers", "load: starts gunicorn and drives it with readers and editors (bench/load.py)")
     # whitenoise warns on every request when STATIC_ROOT is missing (before collectstatic).
     if settings.configured:
         settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
