@@ -1,19 +1,25 @@
-"""The page cache in front of reader pages: whole responses for a second or so.
+"""Caching of reader pages. Keys are made of what the content depends on, so nothing needs
+invalidating; the layers, outermost first:
 
-Two layers keep reader pages fast and never stale:
-- fragments (the `cached_fragment` tag) are keyed on what they show: each object's version and
-  the story's content stamp (`Story.content_stamp`), so any change is a new key, no invalidation;
-- this page cache keeps whole public responses for NEWSROOM_PAGE_CACHE_SECONDS (default 1 s).
-  It is what absorbs a breaking-news spike, and a second bounds how long a change can take to
-  reach readers, including changes that no write announces (scheduled items coming due).
+- `page_cache`: whole public responses for NEWSROOM_PAGE_CACHE_SECONDS (default 1 s). It absorbs
+  a breaking-news spike without even a query; the second bounds how late a change can show.
+- `stamped_page`: whole responses keyed on the URL and the site's content stamp (`site_stamp()`,
+  one query of index seeks), kept until anything readers can see changes.
+- sections and fragments (the `cached_fragment` tag) keyed on the story's content stamp and on
+  each object's version, so re-rendering after a change reuses everything that did not change.
+
 Preview and other staff-only views are never wrapped; they send `private, no-store`.
 """
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC, datetime
 from functools import wraps
 
 from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
 from django.middleware.cache import CacheMiddleware
 
 
@@ -31,5 +37,94 @@ def page_cache(view):
             lambda inner: view(inner, *args, **kwargs), page_timeout=seconds, key_prefix="page"
         )
         return middleware(request)
+
+    return wrapped
+
+
+# --- Pages keyed on what changed ------------------------------------------------------------------
+
+STAMPED_MODELS = ("Story", "Update", "Event", "Claim", "Actor", "Source")
+# Rows without their own updated_at whose creation readers see (a new citation, correction or
+# verification step); each is saved beside its parent, but their ids make the stamp certain.
+APPENDED_MODELS = ("Citation", "Correction", "ClaimStatusChange")
+# A stamped page is kept this long at most, so a write that bypassed every stamp (a raw SQL
+# fix, say) still reaches readers in bounded time.
+STAMPED_PAGE_SECONDS = 600
+
+
+_SENTINEL = datetime(1901, 1, 1, tzinfo=UTC)
+_compiled: dict[str, tuple[str, list]] = {}
+
+
+def _stamp_sql() -> tuple[str, list]:
+    """The stamp's SQL, compiled once per database: compiling fifteen subqueries costs more than
+    running them. `now` appears in the parameters as a sentinel, swapped in on each call."""
+    from django.apps import apps
+
+    from .models import PublicationStatus
+
+    parts = []
+    for name in STAMPED_MODELS:
+        model = apps.get_model("stories", name)
+        parts.append(model.objects.order_by("-updated_at").values("updated_at")[:1])
+        parts.append(
+            model.objects.filter(status=PublicationStatus.PUBLISHED, published_at__gt=_SENTINEL)
+            .order_by("published_at").values("published_at")[:1]
+        )
+    for name in APPENDED_MODELS:
+        parts.append(apps.get_model("stories", name).objects.order_by("-pk").values("pk")[:1])
+    selects, params = [], []
+    for queryset in parts:
+        sql, part_params = queryset.query.sql_with_params()
+        selects.append(f"({sql})")
+        params.extend(part_params)
+    return "SELECT " + ", ".join(selects), params
+
+
+def site_stamp() -> str:
+    """Changes whenever anything readers can see anywhere changes: one query of index seeks.
+
+    The newest `updated_at` of every publishable model, the next scheduled publication of each
+    (so scheduled content counts as changed once it is due), and the newest id of the rows that
+    are only ever appended.
+    """
+    from django.db import connection
+    from django.utils import timezone
+
+    if connection.vendor not in _compiled:
+        _compiled[connection.vendor] = _stamp_sql()
+    sql, params = _compiled[connection.vendor]
+    sentinel = connection.ops.adapt_datetimefield_value(_SENTINEL)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now if param == sentinel else param for param in params])
+        return "|".join(map(str, cursor.fetchone()))
+
+
+def stamped_page(view):
+    """Serve the view's 200 GET responses from the cache until anything readers see changes.
+
+    Keyed on the full URL and the site stamp, so a hit costs the one stamp query; a page that
+    sets cookies or says private/no-store is never stored.
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        fingerprint = f"{request.build_absolute_uri()}|{site_stamp()}"
+        key = "stamped-page:" + hashlib.sha256(fingerprint.encode()).hexdigest()
+        stored = cache.get(key)
+        if stored is not None:
+            return HttpResponse(stored["content"], content_type=stored["content_type"])
+        response = view(request, *args, **kwargs)
+        cache_control = response.get("Cache-Control", "")
+        if (
+            response.status_code == 200 and not response.streaming and not response.cookies
+            and "private" not in cache_control and "no-store" not in cache_control
+        ):
+            cache.set(key, {"content": response.content, "content_type": response["Content-Type"]},
+                      STAMPED_PAGE_SECONDS)
+        return response
 
     return wrapped

@@ -205,7 +205,10 @@ class Story(Publishable):
         ordering = ["-published_at", "-pk"]
         verbose_name_plural = "stories"
         permissions = [("publish_story", "Can publish, schedule and unpublish stories")]
-        indexes = [models.Index(fields=["status", "published_at"])]
+        indexes = [
+            models.Index(fields=["status", "published_at"]),
+            models.Index(fields=["updated_at"], name="story_changed_idx"),
+        ]
         constraints = [
             choices_constraint("status", PublicationStatus, "story"),
             published_needs_time("story"),
@@ -504,6 +507,7 @@ class Event(Publishable):
             models.Index(fields=["status", "published_at"]),
             # The story's content stamp: newest change and next scheduled item, as index seeks.
             models.Index(fields=["story", "updated_at"], name="event_story_changed_idx"),
+            models.Index(fields=["updated_at"], name="event_changed_idx"),
             models.Index(fields=["story", "published_at"], name="event_story_publish_idx"),
         ]
         constraints = [
@@ -704,6 +708,7 @@ class Claim(Publishable):
         indexes = [
             models.Index(fields=["story", "verification_status"]),
             models.Index(fields=["story", "updated_at"], name="claim_story_changed_idx"),
+            models.Index(fields=["updated_at"], name="claim_changed_idx"),
             models.Index(fields=["story", "published_at"], name="claim_story_publish_idx"),
             models.Index(fields=["review_state", "created_at"]),
             models.Index(fields=["status", "published_at"]),
@@ -957,6 +962,7 @@ class Update(Publishable):
             models.Index(fields=["story", "-posted_at"]),
             models.Index(fields=["story", "sequence"]),
             models.Index(fields=["story", "updated_at"], name="update_story_changed_idx"),
+            models.Index(fields=["updated_at"], name="update_changed_idx"),
             models.Index(fields=["story", "published_at"], name="update_story_publish_idx"),
             models.Index(fields=["status", "published_at"]),
         ]

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 
-from .caching import page_cache
+from .caching import page_cache, stamped_page
 from .filters import ClaimFilter, EventFilter, UpdateFilter
 from .images import prepared_renditions
 from .models import (
@@ -88,6 +88,7 @@ def _paginate(request, queryset, per_page: int = PAGE_SIZE, param: str = "page")
 
 
 @page_cache
+@stamped_page
 def home(request):
     stories = Story.objects.published().for_list_page()
     live = list(stories.filter(is_live=True)[:10])
@@ -111,6 +112,7 @@ def search(request):
 
 
 @page_cache
+@stamped_page
 def story_detail(request, slug):
     story = get_object_or_404(Story.objects.published().for_detail_page(), slug=slug)
     return _render_story(request, story)
@@ -196,6 +198,7 @@ def _story_for_list(request, slug):
 
 
 @page_cache
+@stamped_page
 def story_updates(request, slug):
     story = _story_for_list(request, slug)
     filterset = UpdateFilter(
@@ -210,6 +213,7 @@ def story_updates(request, slug):
 
 
 @page_cache
+@stamped_page
 def story_timeline(request, slug):
     story = _story_for_list(request, slug)
     filterset = EventFilter(
@@ -221,6 +225,7 @@ def story_timeline(request, slug):
 
 
 @page_cache
+@stamped_page
 def story_claims(request, slug):
     story = _story_for_list(request, slug)
     filterset = ClaimFilter(
@@ -235,6 +240,7 @@ def story_claims(request, slug):
 
 
 @page_cache
+@stamped_page
 def update_detail(request, slug, pk):
     update = get_object_or_404(Update.objects.published().for_list(), story__slug=slug, pk=pk)
     return _render_update(request, update)
@@ -248,6 +254,7 @@ def _render_update(request, update, *, is_preview: bool = False):
 
 
 @page_cache
+@stamped_page
 def event_detail(request, slug, pk):
     event = get_object_or_404(Event.objects.published().for_detail_page(), story__slug=slug, pk=pk)
     return _render_event(request, event)
@@ -260,6 +267,7 @@ def _render_event(request, event, *, is_preview: bool = False):
 
 
 @page_cache
+@stamped_page
 def claim_detail(request, pk):
     claim = get_object_or_404(Claim.objects.published().for_detail_page(), pk=pk)
     return _render_claim(request, claim)
@@ -284,6 +292,7 @@ def _render_claim(request, claim, *, is_preview: bool = False):
 
 
 @page_cache
+@stamped_page
 def actor_detail(request, slug):
     actor = get_object_or_404(Actor.objects.published().for_detail_page(), slug=slug)
     return _render_actor(request, actor)
@@ -332,6 +341,7 @@ def _render_actor(request, actor, *, is_preview: bool = False):
 
 
 @page_cache
+@stamped_page
 def source_detail(request, slug):
     source = get_object_or_404(Source.objects.published(), slug=slug)
     return _render_source(request, source)

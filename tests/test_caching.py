@@ -120,3 +120,49 @@ def test_with_redis_the_page_cache_is_shared_by_every_worker(client, page_cache_
         keys = redis.Redis.from_url("redis://127.0.0.1:6379/14").keys("newsroom-test:*page*")
         assert keys, "the rendered page is stored in Redis"
         caches["default"].clear()
+
+
+def test_every_reader_page_costs_one_query_once_rendered(client, django_assert_num_queries):
+    from .factories import cite, make_actor, make_claim, make_source
+
+    story = make_story()
+    actor = make_actor()
+    source = make_source()
+    claim = make_claim(story=story, claimant=actor)
+    cite(source, "talks are going well", claim=claim)
+    event = make_event(story)
+    update = make_update(story=story)
+    for url in ("/", story.get_absolute_url(), update.get_absolute_url(), event.get_absolute_url(),
+                claim.get_absolute_url(), actor.get_absolute_url(), source.get_absolute_url(),
+                f"/stories/{story.slug}/claims/?verification_status=unverified"):
+        cold = client.get(url)
+        with django_assert_num_queries(1):
+            warm = client.get(url)
+        assert warm.status_code == 200 and warm.content == cold.content, url
+
+
+def test_a_stamped_page_changes_as_soon_as_its_content_does(client):
+    story = make_story()
+    claim_text = "Exports fell 34.5% in May"
+    from .factories import make_claim
+
+    claim = make_claim(story=story, text=claim_text)
+    assert claim_text in client.get(claim.get_absolute_url()).content.decode()
+    claim.text = "Exports fell 34.7% in May"
+    claim.save()
+    assert "34.7%" in client.get(claim.get_absolute_url()).content.decode()
+
+
+def test_site_stamp_moves_when_a_citation_or_correction_is_added():
+    from stories.caching import site_stamp
+    from stories.models import Correction
+
+    from .factories import cite, make_claim, make_source
+
+    story = make_story()
+    before = site_stamp()
+    cite(make_source(), "talks", claim=make_claim(story=story))
+    after_citation = site_stamp()
+    assert after_citation != before
+    Correction.objects.create(update=make_update(story=story), note="Fixed a name.")
+    assert site_stamp() != after_citation
