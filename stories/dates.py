@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import models
-from django.utils import timezone
 
 
 class Precision(models.TextChoices):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import tomllib
 import zoneinfo
 from collections import Counter
@@ -29,6 +28,7 @@ from simple_history.utils import bulk_create_with_history
 
 from . import extraction
 from .dates import Precision, parse_moment
+from .publishing import record_update_change, relocate_citations
 from .models import (
     Actor,
     ActorAlias,
@@ -47,6 +47,8 @@ from .models import (
     SourceKind,
     SourceRevision,
     Story,
+    Update,
+    UpdateKind,
     VerificationStatus,
     text_sha256,
     validate_web_address,
@@ -165,6 +167,7 @@ class Annotation:
     actors: tuple[Entry, ...]
     events: tuple[Entry, ...]
     claims: tuple[Entry, ...]
+    updates: tuple[Entry, ...] = ()
 
 
 def parse_annotation(raw: bytes, *, name: str) -> Annotation:
@@ -175,7 +178,7 @@ def parse_annotation(raw: bytes, *, name: str) -> Annotation:
         raise SeedError(name, "is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise SeedError(name, f"is not valid TOML: {error}") from None
-    unknown = set(data) - {"story", "sources", "actors", "events", "claims"}
+    unknown = set(data) - {"story", "sources", "actors", "events", "claims", "updates"}
     if unknown:
         raise SeedError(name, f"has unknown top-level tables: {', '.join(sorted(unknown))}")
     if not isinstance(data.get("story"), dict):
@@ -189,6 +192,7 @@ def parse_annotation(raw: bytes, *, name: str) -> Annotation:
         actors=reader.entries("actors", data, key_field="slug"),
         events=reader.entries("events", data, key_field="key"),
         claims=reader.entries("claims", data, key_field="key"),
+        updates=reader.entries("updates", data, key_field="key"),
     )
 
 
@@ -401,8 +405,9 @@ class _Loader:
                 actor.affiliation = affiliation
                 actor.save(update_fields=["affiliation"])
         events = {entry.key: self.load_event(annotation, entry, story, tz) for entry in annotation.events}
-        for entry in annotation.claims:
-            self.load_claim(annotation, entry, story, tz, events)
+        claims = {entry.key: self.load_claim(annotation, entry, story, tz, events) for entry in annotation.claims}
+        for entry in annotation.updates:
+            self.load_update(annotation, entry, story, tz, events, claims)
         return story
 
     def upsert(self, model, obj, fields: dict, entry: Entry, label: str) -> tuple[object, bool]:
@@ -438,6 +443,7 @@ class _Loader:
             "slug": entry.key,
             "title": _required_text(annotation, entry, "title"),
             "standfirst": str(values.get("standfirst", "")),
+            "key_developments": "\n".join(map(str, values.get("key_developments", []))),
             "timezone": tz_name,
             "is_live": bool(values.get("is_live", False)),
             "coverage_start": _aware(values.get("coverage_start"), tz, annotation, entry, "coverage_start"),
@@ -546,6 +552,36 @@ class _Loader:
                 )
         return claim
 
+    def load_update(self, annotation: Annotation, entry: Entry, story: Story, tz, events: dict, claims: dict) -> Update:
+        """A live post that was already out when the annotation was written, linked to its evidence."""
+        values = entry.values
+        posted_at, precision = _moment(annotation, entry, "posted", tz, required=True)
+        if precision != Precision.MINUTE:
+            raise SeedError(annotation.name, f"{entry.where}: posted needs a time to the minute (2025-06-10T10:00)")
+        linked = {}
+        for table, known in (("claims", claims), ("events", events)):
+            missing = [key for key in values.get(table, []) if key not in known]
+            if missing:
+                raise SeedError(annotation.name, f"{entry.where}: {table} {missing[0]!r} is not defined in this file")
+            linked[table] = [known[key] for key in values.get(table, [])]
+        fields = {
+            "story": story,
+            "seed_key": entry.key,
+            "posted_at": posted_at,
+            "headline": _required_text(annotation, entry, "headline"),
+            "body": _required_text(annotation, entry, "body"),
+            "kind": _choice(annotation, entry, "kind", UpdateKind, UpdateKind.NEWS),
+            "is_pinned": bool(values.get("pinned", False)),
+            "status": _choice(annotation, entry, "status", PublicationStatus, PublicationStatus.PUBLISHED),
+            "published_at": posted_at,
+        }
+        update, applied = self.upsert(Update, Update.objects.filter(seed_key=entry.key).first(), fields, entry, "updates")
+        if applied:
+            update.claims.set(linked["claims"])
+            update.events.set(linked["events"])
+            record_update_change(update=update)
+        return update
+
     def _actor(self, annotation: Annotation, entry: Entry, slug: str) -> Actor:
         actor = Actor.objects.filter(slug=slug).first()
         if actor is None:
@@ -651,32 +687,6 @@ def _figure_candidates(source: Source) -> Iterable[_Candidate]:
             fields={"kind": ClaimKind.STATISTIC, "text": sentence, "stat_value": figure.value,
                     "stat_value_high": figure.value_high, "stat_unit": figure.unit[:50]},
         )
-
-
-def relocate_citations(source: Source) -> int:
-    """After a source's text changed, move each citation to its excerpt; flag those no longer found.
-
-    Returns how many citations were flagged as stale.
-    """
-    flagged = 0
-    for citation in Citation.objects.filter(source=source):
-        if source.text[citation.start:citation.end] == citation.excerpt:
-            new_start = citation.start
-        else:
-            new_start = _nearest_occurrence(source.text, citation.excerpt, citation.start)
-        if new_start is None:
-            Citation.objects.filter(pk=citation.pk).update(is_stale=True)
-            flagged += 1
-        else:
-            Citation.objects.filter(pk=citation.pk).update(
-                start=new_start, end=new_start + len(citation.excerpt), is_stale=False
-            )
-    return flagged
-
-
-def _nearest_occurrence(text: str, excerpt: str, near: int) -> int | None:
-    positions = [m.start() for m in re.finditer(re.escape(excerpt), text)]
-    return min(positions, key=lambda p: abs(p - near)) if positions else None
 
 
 def _nth_occurrence(text: str, excerpt: str, n: int) -> int | None:

@@ -37,15 +37,14 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Prefetch, Subquery
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.template.loader import render_to_string
 from django.utils.http import http_date
 
-from .dates import Precision, format_moment
-from .models import Correction, PublicationStatus, Story, Update, visible_to_readers
+from .models import PublicationStatus, Story, Update, visible_to_readers
 from .publishing import record_update_change
 
 POLL_INTERVAL_OVERRIDE_KEY = "stories:live:poll-interval-override"

@@ -8,6 +8,7 @@ asks before it writes, so hiding a button is never the only thing stopping a rep
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,10 +19,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from .dates import Precision, format_moment
-from .importers import relocate_citations
 from .models import (
     Actor,
     ActorAlias,
+    Citation,
     Claim,
     ClaimStatusChange,
     Correction,
@@ -512,3 +513,29 @@ def merge_actors(*, survivor: Actor, duplicates: Iterable[Actor], user) -> Merge
         survivor=survivor, merged_names=names, claims=len(claims), events=events, mentions=mentions,
         aliases=moved_aliases + len(new_aliases),
     )
+
+
+def relocate_citations(source: Source) -> int:
+    """After a source's text changed, move each citation to its excerpt; flag those no longer found.
+
+    Returns how many citations were flagged as stale.
+    """
+    flagged = 0
+    for citation in Citation.objects.filter(source=source):
+        if source.text[citation.start:citation.end] == citation.excerpt:
+            new_start = citation.start
+        else:
+            new_start = _nearest_occurrence(source.text, citation.excerpt, citation.start)
+        if new_start is None:
+            Citation.objects.filter(pk=citation.pk).update(is_stale=True)
+            flagged += 1
+        else:
+            Citation.objects.filter(pk=citation.pk).update(
+                start=new_start, end=new_start + len(citation.excerpt), is_stale=False
+            )
+    return flagged
+
+
+def _nearest_occurrence(text: str, excerpt: str, near: int) -> int | None:
+    positions = [m.start() for m in re.finditer(re.escape(excerpt), text)]
+    return min(positions, key=lambda p: abs(p - near)) if positions else None

@@ -356,3 +356,28 @@ def test_annotation_with_duplicate_keys_is_refused():
     raw = '[story]\nslug = "s"\ntitle = "S"\n[[claims]]\nkey = "a"\n[[claims]]\nkey = "a"\n'.encode()
     with pytest.raises(SeedError, match="key 'a' is used twice"):
         parse_annotation(raw, name="x.toml")
+
+
+@pytest.mark.django_db
+def test_annotated_updates_are_published_in_order_with_their_evidence(imported):
+    story = Story.objects.get(slug="us-china-trade-talks-london-2025")
+    updates = list(Update.objects.published().filter(story=story).order_by("posted_at"))
+    assert [u.seed_key for u in updates] == [
+        "talks-open", "trump-good-signals", "day-two", "chips-for-rare-earths", "exports-fall"
+    ]
+    day_two = updates[2]
+    assert day_two.is_pinned
+    assert day_two.posted_at.isoformat() == "2025-06-10T09:00:00+00:00"  # 10:00 BST
+    assert list(day_two.claims.values_list("natural_key", flat=True)) == ["annotation:lutnick-talks-going-well"]
+    assert sorted(u.sequence for u in updates) == [1, 2, 3, 4, 5]
+    assert story.key_developments.splitlines()[0].startswith("US and Chinese delegations meet")
+
+
+@pytest.mark.django_db
+def test_update_citing_an_unknown_claim_is_refused(seed_dir):
+    path = seed_dir / ANNOTATION
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'claims = ["uk-not-involved"]', 'claims = ["no-such-claim"]'), encoding="utf-8")
+    with pytest.raises(CommandError, match="updates\\[0\\] \\(key 'talks-open'\\): claims 'no-such-claim' is not defined"):
+        call_command("import_seeds", path=seed_dir)
+    assert all(count == 0 for count in row_counts().values())
