@@ -35,7 +35,6 @@ from stories.models import (
     PublicationStatus,
     Rendition,
     ReviewState,
-    Source,
     SourceRevision,
     Story,
     Update,

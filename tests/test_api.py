@@ -107,7 +107,7 @@ def test_filters_match_the_public_pages(client, seeded):
     key_events = results(client, f"/api/v1/events/?story={slug}&key=true")
     assert key_events and all(e["is_key_event"] for e in key_events)
     assert len(key_events) == Event.objects.published().filter(story=seeded, is_key_event=True).count()
-    bessent = results(client, f"/api/v1/claims/?claimant=donald-trump&page_size=200")
+    bessent = results(client, "/api/v1/claims/?claimant=donald-trump&page_size=200")
     expected = Claim.objects.published().filter(claimant__slug="donald-trump").count()
     assert expected and len(bessent) == expected
     involving = results(client, "/api/v1/events/?actor=he-lifeng")

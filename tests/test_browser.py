@@ -4,7 +4,6 @@ Screenshots go to tests/artifacts/ (git-ignored) so a person can look at the pag
 """
 
 import io
-import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path

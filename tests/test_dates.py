@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from stories.dates import Precision, format_moment, iso_for_precision, parse_moment, period_end
+from stories.dates import format_moment, iso_for_precision, parse_moment, period_end
 from stories.templatetags.reader import event_when, moment
 from stories.templatetags.timeline import lay_out
 

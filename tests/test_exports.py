@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from stories.dates import Precision, parse_moment
-from stories.exports import export_bundle
 from stories.models import (
     Actor,
     Claim,

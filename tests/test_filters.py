@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
 
 from stories.dates import Precision
 from stories.filters import ClaimFilter, EventFilter, UpdateFilter
