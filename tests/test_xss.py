@@ -33,6 +33,7 @@ from stories.models import (
     Correction,
     EventParticipation,
     Source,
+    Story,
     VerificationStatus,
 )
 from stories.publishing import record_update_change
@@ -308,7 +309,7 @@ def test_payloads_render_inert_in_admin(as_editor, payload):
         obj = made[key]
         for url in [admin_url(type(obj), "changelist"), admin_url(obj), admin_url(obj, "history")]:
             checker = page(as_editor, url)
-            assert shown(checker, payload) or key in ("event",) and "changelist" in url, url
+            assert shown(checker, payload), url
         first = obj.history.order_by("history_date").first()
         page(as_editor, reverse(f"admin:stories_{key}_simple_history", args=[obj.pk, first.history_id]))
         page(as_editor, admin_url(type(obj), "changelist"), q=payload)
@@ -413,7 +414,6 @@ def test_the_importer_refuses_the_same_addresses(tmp_path, address):
 
 def test_feed_readers_get_paragraphs_and_escaped_markup_not_double_escaped_text(client):
     update = make_update(body="Talks <b>resumed</b>.\n\nSecond paragraph.")
-    Story = type(update.story)
     Story.objects.filter(pk=update.story.pk).update(standfirst="Fish & <i>chips</i>")
     rss = ET.fromstring(client.get(reverse("stories:story-feed-rss", args=[update.story.slug])).content)
     assert rss.find("channel/item/description").text == (
