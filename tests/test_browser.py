@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from stories.models import Claim, Story
+from stories.models import Claim, Story, Update
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -178,7 +178,8 @@ def test_pages_work_without_javascript(browser, live_server, london_story):
     page = new_page(browser, java_script_enabled=False)
     page.goto(live_server.url + london_story.get_absolute_url())
     assert page.locator(".local-time").count() == 0
-    assert page.locator("#updates .update").count() == 3
+    published = Update.objects.published().filter(story=london_story).count()
+    assert published > 3 and page.locator("#updates .update").count() == published
     page.goto(live_server.url + reverse("stories:story-timeline", args=[SEED_STORY]))
     page.get_by_label("Key events only").check()
     page.get_by_role("button", name="Apply").click()

@@ -205,6 +205,9 @@ def highlight_citations(text: str, citations) -> SafeString:
 def _fingerprint(obj, depth: int = 0) -> tuple:
     """What a rendered fragment of obj depends on: its own version and that of what was prefetched."""
     parts: list = [obj._meta.label_lower, obj.pk, getattr(obj, "version", None), str(getattr(obj, "updated_at", ""))]
+    if hasattr(obj, "is_published"):
+        # A scheduled row comes out with no write: its visibility is part of what was rendered.
+        parts.append(obj.is_published())
     backing = getattr(type(obj), "backing", None)
     if backing is not None:
         parts.append(obj.backing.independent_sources)
