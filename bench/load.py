@@ -5,11 +5,13 @@ For each database (SQLite in WAL mode, PostgreSQL) this:
    published update for the editors to fight over) and serves it with gunicorn, production
    settings, 2+ workers, on 127.0.0.1;
 2. load phase: `--readers` readers (wrk, one thread and one connection each) poll the story's live
-   updates with the sequence cursor and If-None-Match, as static/js/live.js does, while `--editors` editors sign in at /admin/login/
-   and save through the real admin forms every fraction of a second: half of them edit the same
-   published update (so optimistic-locking conflicts really happen), the rest post new updates;
-3. fault phase: the same traffic while a gunicorn worker caught inside a write transaction is
-   SIGKILLed every `--kill-every` seconds, then the whole server is killed mid-save and restarted;
+   updates with the sequence cursor and If-None-Match, as static/js/live.js does, while `--editors`
+   editors sign in at /admin/login/ and save through the real admin forms every fraction of a
+   second: half of them edit the same published update (so optimistic-locking conflicts really
+   happen), the rest post new updates;
+3. fault phase: the editors and `--fault-readers` readers, while the gunicorn worker caught inside
+   a write transaction is SIGKILLed every `--kill-every` seconds; midway the whole server is killed
+   mid-save and started again;
 4. checks with SQL that nothing was half written (sequences, history, corrections, citations,
    claims) and that every save that got the success redirect is in the database, every refused
    save left no trace and no two saves were based on the same version (no lost update), and that a
@@ -21,7 +23,7 @@ The pass criteria: no 5xx, no "database is locked", no client error in the load 
 acknowledged save present, every conflict refused with the conflict message, no lost update, no
 broken invariant. Exit status 1 if any fails.
 
-    .venv/bin/python bench/load.py                                   # 60 s + 20 s of faults, both databases
+    .venv/bin/python bench/load.py                                   # 60 s + 30 s of faults, both databases
     .venv/bin/python bench/load.py --database sqlite --seconds 10 --readers 30 --editors 3 --fault-seconds 6
 """
 
@@ -628,7 +630,7 @@ class Editor(threading.Thread):
         token = f"{self.tag}-e{self.number}-{self.saves:05d}"
         record = {"token": token, "kind": self.role, "editor": self.number, "phase": self.shared.phase,
                   "headline": f"Desk save {token}: negotiators report progress on export licences",
-                  "body": f"Save {token}. Officials said talks on rare earths and chip controls went on into the night.",
+                  "body": f"Save {token}. Officials said talks on rare earths and chip controls went on late.",
                   "correction_note": "", "minor_fix": False, "seen_version": None}
         changes = {"headline": record["headline"], "body": record["body"]}
         if self.role == "add":
@@ -640,7 +642,7 @@ class Editor(threading.Thread):
                 record["minor_fix"] = True
                 changes["minor_fix"] = "on"
             else:
-                record["correction_note"] = f"Correction: an earlier version of this update had other words (save {token})."
+                record["correction_note"] = f"Correction: an earlier version had other words (save {token})."
                 changes["correction_note"] = record["correction_note"]
         with self.shared.lock:
             self.shared.saves_in_flight += 1
@@ -925,7 +927,8 @@ def verify_step(ledger_path: Path, contested: int) -> dict:
                 incoherent.append(record["token"])
     versions = rows("SELECT version, COUNT(*) FROM stories_historicalupdate WHERE id = %s AND history_type <> '-' "
                     "GROUP BY version ORDER BY version", [contested])
-    accepted_bases = Counter(r["seen_version"] for r in ledger if r["kind"] == "edit" and r["outcome"] == "acknowledged")
+    accepted_bases = Counter(r["seen_version"] for r in ledger
+                             if r["kind"] == "edit" and r["outcome"] == "acknowledged")
     result["contested_update"] = {
         "final_version": scalar("SELECT version FROM stories_update WHERE id = %s", [contested]),
         "revisions": len(versions),
@@ -965,7 +968,8 @@ def run_phase(phase: str, seconds: float, args, server: Server, setup: dict, pro
     editing = max(2, (args.editors + 1) // 2) if args.editors >= 3 else args.editors
     editors = [Editor(n, "edit" if n <= editing else "add", setup["accounts"][n - 1], shared, tag)
                for n in range(1, args.editors + 1)]
-    readers = Readers(args.readers, server.port, setup["urls"]["poll"], args.poll_every, OUT / f"{args.name}-poll.lua")
+    reader_count = args.readers if probe is None else args.fault_readers
+    readers = Readers(reader_count, server.port, setup["urls"]["poll"], args.poll_every, OUT / f"{args.name}-poll.lua")
     killer = None
     if probe is not None:
         killer = Killer(server, probe, shared, readers, args.kill_every, crash_at=time.monotonic() + seconds * 0.5)
@@ -1010,7 +1014,8 @@ def run_phase(phase: str, seconds: float, args, server: Server, setup: dict, pro
         "conflicts": outcomes["conflict"],
         "saves_interrupted": outcomes["interrupted"],
         "form_errors": outcomes["form_error"] + outcomes["http_error"],
-        "form_error_examples": [r.get("detail", "") for r in records if r["outcome"] in ("form_error", "http_error")][:5],
+        "form_error_examples": [r.get("detail", "") for r in records
+                                if r["outcome"] in ("form_error", "http_error")][:5],
         "server_errors_5xx": sum(v for k, v in statuses.items() if k >= 500)
         + sum(v for k, v in shared.editor_statuses.items() if k >= 500),
         "save_p50_ms": percentile(shared.save_latencies_ms, 0.5),
@@ -1065,8 +1070,10 @@ def run_database(database: str, args) -> dict:
     server = Server(env, port=free_port(), workers=args.workers, threads=args.threads, log=log_path)
     ledger: list = []
     result: dict = {"database": database, "database_url": env["DATABASE_URL"], "workers": args.workers,
-                    "threads": args.threads, "readers": args.readers, "editors": args.editors,
-                    "poll_every_s": args.poll_every}
+                    "threads": args.threads, "readers": args.readers, "fault_readers": args.fault_readers,
+                    "editors": args.editors, "poll_every_s": args.poll_every,
+                    # The machine is shared: say how busy it was (1-minute load average, 2 = both cores).
+                    "load_average_before": round(os.getloadavg()[0], 1)}
     probe = None
     try:
         server.start()
@@ -1076,8 +1083,9 @@ def run_database(database: str, args) -> dict:
         load_log_end = log_path.stat().st_size
         result["load"]["server_log"] = scan_log(log_path, 0, load_log_end)
         if args.fault_seconds > 0:
-            print(f"[{database}] faults: worker SIGKILL inside a write transaction every ~{args.kill_every} s, "
-                  f"then the whole server killed mid-save and restarted ({args.fault_seconds} s)", flush=True)
+            print(f"[{database}] faults: {args.fault_readers} readers, {args.editors} editors; the worker inside a write "
+                  f"transaction SIGKILLed every ~{args.kill_every} s, the whole server killed mid-save and "
+                  f"restarted ({args.fault_seconds} s)", flush=True)
             probe = WriterProbe(env["DATABASE_URL"])
             result["faults"] = run_phase("faults", args.fault_seconds, args, server, setup, probe, ledger, "F")
             result["faults"]["server_log"] = scan_log(log_path, load_log_end)
@@ -1095,6 +1103,7 @@ def run_database(database: str, args) -> dict:
     result["wrk_pids"] = [pid for phase in ("load", "faults") for pid in result.get(phase, {}).get("wrk_pids", [])]
     result["processes_left"] = running(server.pids) + running(result["wrk_pids"])
     result["server_log"] = scan_log(log_path, 0)
+    result["load_average_after"] = round(os.getloadavg()[0], 1)
     result["failures"] = failures(result)
     result["passed"] = not result["failures"]
     return result
@@ -1156,14 +1165,15 @@ def failures(result: dict) -> list[str]:
         found.append(f"SQLite integrity: {verify.get('integrity_check')}, {verify.get('foreign_key_violations')} FK")
     if verify.get("vendor") == "sqlite" and verify.get("journal_mode") != "wal":
         found.append(f"SQLite is not in WAL mode ({verify.get('journal_mode')})")
-    if verify["acknowledged_missing"]:
-        found.append(f"{len(verify['acknowledged_missing'])} acknowledged saves missing, e.g. {verify['acknowledged_missing'][0]}")
-    if verify["refused_but_written"]:
-        found.append(f"{len(verify['refused_but_written'])} refused saves left a trace, e.g. {verify['refused_but_written'][0]}")
+    if missing := verify["acknowledged_missing"]:
+        found.append(f"{len(missing)} acknowledged saves missing, e.g. {missing[0]}")
+    if leaked := verify["refused_but_written"]:
+        found.append(f"{len(leaked)} refused saves left a trace, e.g. {leaked[0]}")
     if verify["unknown_outcome"]["half_written"]:
         found.append(f"half-written saves: {verify['unknown_outcome']['half_written'][:3]}")
     contested = verify["contested_update"]
-    if contested["versions_saved_twice"] or contested["versions_skipped"] or contested["acknowledged_saves_on_the_same_version"]:
+    if any(contested[k] for k in ("versions_saved_twice", "versions_skipped",
+                                  "acknowledged_saves_on_the_same_version")):
         found.append(f"lost update on the contested update: {contested}")
     if verify["acknowledged_adds_a_late_reader_misses"]:
         found.append(f"{verify['acknowledged_adds_a_late_reader_misses']} acknowledged updates missing from the poll")
@@ -1207,9 +1217,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--seconds", type=float, default=60, help="length of the load phase")
-    parser.add_argument("--fault-seconds", type=float, default=20, help="length of the fault phase (0: none)")
+    parser.add_argument("--fault-seconds", type=float, default=30, help="length of the fault phase (0: none)")
     parser.add_argument("--readers", type=int, default=200)
     parser.add_argument("--editors", type=int, default=6)
+    parser.add_argument("--fault-readers", type=int, default=30,
+                        help="readers during the fault phase (fewer, so saves keep flowing between kills)")
     parser.add_argument("--poll-every", type=float, default=2.0,
                         help="seconds between a reader's polls (the real page waits 15 s; this is a spike)")
     parser.add_argument("--kill-every", type=float, default=1.5, help="seconds between worker kills")
@@ -1229,7 +1241,7 @@ def main() -> None:
         return
     # On SIGTERM (a CI timeout) unwind normally, so every server and wrk started here is stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    if args.workers < 2 or args.editors < 1 or args.readers < 1:
+    if args.workers < 2 or args.editors < 1 or args.readers < 1 or args.fault_readers < 1:
         parser.error("the load needs 2+ workers, 1+ editors and 1+ readers")
     command = " ".join([".venv/bin/python bench/load.py", *sys.argv[1:]])
     databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]

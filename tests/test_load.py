@@ -21,7 +21,8 @@ import pytest
 from bench.load import running
 
 ROOT = Path(__file__).resolve().parent.parent
-SHORT_FORM = ["--seconds", "8", "--fault-seconds", "8", "--readers", "30", "--editors", "3", "--name", "loadtest"]
+SHORT_FORM = ["--seconds", "8", "--fault-seconds", "8", "--readers", "30", "--fault-readers", "30", "--editors", "3",
+              "--poll-every", "1", "--name", "loadtest"]
 TIME_LIMIT = 150  # seconds per database, setup included; a healthy run takes about 30
 
 pytestmark = [
