@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.cache import CacheMiddleware
+from django.utils.cache import get_conditional_response
 
 
 def page_cache(view):
@@ -104,8 +105,9 @@ def site_stamp() -> str:
 def stamped_page(view):
     """Serve the view's 200 GET responses from the cache until anything readers see changes.
 
-    Keyed on the full URL and the site stamp, so a hit costs the one stamp query; a page that
-    sets cookies or says private/no-store is never stored.
+    Keyed on the full URL and the site stamp, so a hit costs the one stamp query. The response's
+    ETag is kept with it and If-None-Match is honoured on a hit; a page that sets cookies or says
+    private/no-store is never stored. (Every view wrapped renders one format per URL.)
     """
 
     @wraps(view)
@@ -116,14 +118,20 @@ def stamped_page(view):
         key = "stamped-page:" + hashlib.sha256(fingerprint.encode()).hexdigest()
         stored = cache.get(key)
         if stored is not None:
-            return HttpResponse(stored["content"], content_type=stored["content_type"])
+            response = HttpResponse(stored["content"], content_type=stored["content_type"])
+            for name, value in stored["headers"].items():
+                response[name] = value
+            return get_conditional_response(request, etag=stored["headers"].get("ETag"), response=response) or response
         response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
         cache_control = response.get("Cache-Control", "")
         if (
             response.status_code == 200 and not response.streaming and not response.cookies
             and "private" not in cache_control and "no-store" not in cache_control
         ):
-            cache.set(key, {"content": response.content, "content_type": response["Content-Type"]},
+            headers = {name: response[name] for name in ("ETag", "Cache-Control", "Vary", "Allow") if response.has_header(name)}
+            cache.set(key, {"content": response.content, "content_type": response["Content-Type"], "headers": headers},
                       STAMPED_PAGE_SECONDS)
         return response
 

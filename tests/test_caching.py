@@ -166,3 +166,18 @@ def test_site_stamp_moves_when_a_citation_or_correction_is_added():
     assert after_citation != before
     Correction.objects.create(update=make_update(story=story), note="Fixed a name.")
     assert site_stamp() != after_citation
+
+
+def test_api_answers_come_from_the_stamped_cache_with_their_etag(client, django_assert_num_queries):
+    story = make_story()
+    make_update(story=story)
+    url = "/api/v1/updates/"
+    cold = client.get(url, headers={"Accept": "application/json"})
+    with django_assert_num_queries(1):
+        warm = client.get(url, headers={"Accept": "application/json"})
+    assert warm.content == cold.content and warm.headers["ETag"] == cold.headers["ETag"]
+    assert warm.headers["Content-Type"] == "application/json"
+    with django_assert_num_queries(1):
+        unchanged = client.get(url, headers={"Accept": "application/json", "If-None-Match": cold.headers["ETag"]})
+    assert unchanged.status_code == 304
+

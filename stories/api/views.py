@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.db.models import Prefetch
-from django.utils.cache import get_conditional_response
+from django.utils.cache import get_conditional_response, patch_cache_control
 from rest_framework import viewsets
 
 from stories.models import (
@@ -20,6 +21,8 @@ from stories.models import (
     Story,
     Update,
 )
+
+from stories.caching import stamped_page
 
 from . import filters, serializers
 
@@ -40,13 +43,19 @@ class ConditionalReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
 
     http_method_names = ["get", "head"]
 
+    @classmethod
+    def as_view(cls, actions=None, **initkwargs):
+        # Rendered answers are kept until anything readers can see changes (stories.caching).
+        return stamped_page(super().as_view(actions, **initkwargs))
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if request.method in ("GET", "HEAD") and response.status_code == 200:
             response.render()
             etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
             response["ETag"] = etag
-            response["Cache-Control"] = "public, max-age=60"
+            # No longer than the reader pages' cache: a change reaches API clients within it.
+            patch_cache_control(response, public=True, max_age=max(settings.NEWSROOM_PAGE_CACHE_SECONDS, 1))
             not_modified = get_conditional_response(request, etag=etag, response=response)
             if not_modified is not None:
                 return not_modified
