@@ -259,6 +259,33 @@ def update_payload(update: Update) -> dict:
     }
 
 
+def shared_changes_body(state: PollState, *, after: int, etag: str, live: bool, next_interval: int) -> dict:
+    """The poll's JSON body, shared for NEWSROOM_POLL_STATE_SECONDS by every client at the same cursor.
+
+    When an update is published, thousands of open pages poll with the same old cursor at once;
+    they all get the one body computed for (story, cursor, state).
+    """
+    seconds = settings.NEWSROOM_POLL_STATE_SECONDS
+    key = f"stories:live:changes:{state.story_pk}:{after}:{etag}"
+    body = cache.get(key) if seconds else None
+    if body is None:
+        changes = changes_after(
+            story_pk=state.story_pk, after=after, current_sequence=state.sequence,
+            limit=settings.NEWSROOM_LIVE_POLL_LIMIT,
+        )
+        body = {
+            "sequence": changes.cursor,
+            "more": changes.has_more,
+            "poll_interval": next_interval,
+            "live": live,
+            "updates": [update_payload(update) for update in changes.updates],
+            "removed": changes.removed_ids,
+        }
+        if seconds:
+            cache.set(key, body, seconds)
+    return body
+
+
 def _etag(state: PollState, interval: int) -> str:
     # A URL's body is a function of the story's sequence, the interval and whether coverage ended.
     return f'"live-{state.story_pk}-{state.sequence}-{interval}"'
@@ -293,18 +320,8 @@ def update_poll(request: HttpRequest, slug: str) -> HttpResponse:
     last_modified = int(state.last_modified.timestamp())
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
-        changes = changes_after(
-            story_pk=state.story_pk, after=after, current_sequence=state.sequence,
-            limit=settings.NEWSROOM_LIVE_POLL_LIMIT,
-        )
-        response = JsonResponse({
-            "sequence": changes.cursor,
-            "more": changes.has_more,
-            "poll_interval": next_interval,
-            "live": not ended,
-            "updates": [update_payload(update) for update in changes.updates],
-            "removed": changes.removed_ids,
-        })
+        response = JsonResponse(shared_changes_body(state, after=after, etag=etag, live=not ended,
+                                                    next_interval=next_interval))
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified)
     response["X-Poll-Interval"] = str(next_interval)

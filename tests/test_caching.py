@@ -181,3 +181,15 @@ def test_api_answers_come_from_the_stamped_cache_with_their_etag(client, django_
         unchanged = client.get(url, headers={"Accept": "application/json", "If-None-Match": cold.headers["ETag"]})
     assert unchanged.status_code == 304
 
+
+
+def test_pollers_at_the_same_cursor_share_one_answer(client, poll_cache_on, django_assert_num_queries):
+    story = make_story(is_live=True)
+    update = make_update(story=story, headline="Deal reached")
+    record_update_change(update=update)
+    url = f"/stories/{story.slug}/updates/poll/?after=0"
+    first = client.get(url, headers={"If-None-Match": '"stale"'})
+    with django_assert_num_queries(0):
+        second = client.get(url, headers={"If-None-Match": '"stale"'})
+    assert second.json() == first.json()
+    assert [u["id"] for u in second.json()["updates"]] == [update.pk]
