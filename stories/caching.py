@@ -1,10 +1,12 @@
 """Caching of reader pages. Keys are made of what the content depends on, so nothing needs
 invalidating; the layers, outermost first:
 
-- `page_cache`: whole public responses for NEWSROOM_PAGE_CACHE_SECONDS (default 1 s). It absorbs
-  a breaking-news spike without even a query; the second bounds how late a change can show.
+- `page_cache`: whole public responses for NEWSROOM_PAGE_CACHE_SECONDS (default 1 s), in each
+  worker's memory. It absorbs a breaking-news spike without even a query; the second bounds how
+  late a change can show.
 - `stamped_page`: whole responses keyed on the URL and the site's content stamp (`site_stamp()`,
-  one query of index seeks), kept until anything readers can see changes.
+  one query of index seeks), kept until anything readers can see changes, in the shared cache
+  (Redis when REDIS_URL is set).
 - sections and fragments (the `cached_fragment` tag) keyed on the story's content stamp and on
   each object's version, so re-rendering after a change reuses everything that did not change.
 
@@ -35,7 +37,8 @@ def page_cache(view):
         # Django's own cache middleware: keys on the full URL and Vary headers, stores only
         # cacheable 200s without private/no-store, and sets max-age to match.
         middleware = CacheMiddleware(
-            lambda inner: view(inner, *args, **kwargs), page_timeout=seconds, key_prefix="page"
+            lambda inner: view(inner, *args, **kwargs), page_timeout=seconds, key_prefix="page",
+            cache_alias="local",
         )
         return middleware(request)
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -137,19 +137,20 @@ _MISSING = object()
 def shared_poll_state(slug: str) -> PollState | None:
     """poll_state(), shared by every poller for NEWSROOM_POLL_STATE_SECONDS.
 
-    Under a spike the state query then runs about once a second per cache (per worker with the
-    local-memory cache, once in all with Redis) and an unchanged poll is a cache hit; the same
-    second bounds how late a new update can reach pollers.
+    Kept in the worker's own memory: under a spike the state query runs about once a second per
+    worker and an unchanged poll is an in-process hit; the same second bounds how late a new
+    update can reach pollers.
     """
     seconds = settings.NEWSROOM_POLL_STATE_SECONDS
     key = f"stories:live:poll-state:{slug}"
-    state = cache.get(key, _MISSING) if seconds else _MISSING
+    local = caches["local"]
+    state = local.get(key, _MISSING) if seconds else _MISSING
     if state is _MISSING:
         state = poll_state(slug)
         if state is not None and state.has_due_scheduled and record_due_scheduled_updates(story_pk=state.story_pk):
             state = poll_state(slug)
         if seconds:
-            cache.set(key, state, seconds)
+            local.set(key, state, seconds)
     return state
 
 
@@ -267,7 +268,8 @@ def shared_changes_body(state: PollState, *, after: int, etag: str, live: bool, 
     """
     seconds = settings.NEWSROOM_POLL_STATE_SECONDS
     key = f"stories:live:changes:{state.story_pk}:{after}:{etag}"
-    body = cache.get(key) if seconds else None
+    local = caches["local"]
+    body = local.get(key) if seconds else None
     if body is None:
         changes = changes_after(
             story_pk=state.story_pk, after=after, current_sequence=state.sequence,
@@ -282,7 +284,7 @@ def shared_changes_body(state: PollState, *, after: int, etag: str, live: bool, 
             "removed": changes.removed_ids,
         }
         if seconds:
-            cache.set(key, body, seconds)
+            local.set(key, body, seconds)
     return body
 
 

@@ -107,7 +107,7 @@ def _redis_reachable() -> bool:
 
 
 @pytest.mark.skipif(not _redis_reachable(), reason="needs Redis on 127.0.0.1:6379")
-def test_with_redis_the_page_cache_is_shared_by_every_worker(client, page_cache_on):
+def test_with_redis_rendered_pages_are_shared_by_every_worker(client):
     import redis
 
     redis_caches = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -117,7 +117,7 @@ def test_with_redis_the_page_cache_is_shared_by_every_worker(client, page_cache_
         story = make_story(title="Shared across workers")
         client.get(story.get_absolute_url())
         # Another worker is another process: all it shares with this one is Redis.
-        keys = redis.Redis.from_url("redis://127.0.0.1:6379/14").keys("newsroom-test:*page*")
+        keys = redis.Redis.from_url("redis://127.0.0.1:6379/14").keys("newsroom-test:*stamped-page*")
         assert keys, "the rendered page is stored in Redis"
         caches["default"].clear()
 
