@@ -290,6 +290,7 @@ class Actor(Publishable):
         indexes = [
             models.Index(fields=["kind", "name"]),
             models.Index(fields=["updated_at"], name="actor_changed_idx"),
+            models.Index(fields=["status", "published_at"], name="actor_publish_idx"),
         ]
         permissions = [
             ("publish_actor", "Can publish and unpublish actors"),
@@ -385,7 +386,10 @@ class Source(Publishable):
 
     class Meta:
         ordering = ["-source_published_at", "title"]
-        indexes = [models.Index(fields=["updated_at"], name="source_changed_idx")]
+        indexes = [
+            models.Index(fields=["updated_at"], name="source_changed_idx"),
+            models.Index(fields=["status", "published_at"], name="source_publish_idx"),
+        ]
         permissions = [("publish_source", "Can publish and unpublish sources")]
         constraints = [
             choices_constraint("kind", SourceKind, "source"),
