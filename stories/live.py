@@ -134,24 +134,33 @@ def poll_state(slug: str) -> PollState | None:
 _MISSING = object()
 
 
-def shared_poll_state(slug: str) -> PollState | None:
-    """poll_state(), shared by every poller for NEWSROOM_POLL_STATE_SECONDS.
+def _shared_for_a_second(key: str, compute):
+    """compute(), kept in the worker's own memory for NEWSROOM_POLL_STATE_SECONDS (0: not kept).
 
-    Kept in the worker's own memory: under a spike the state query runs about once a second per
-    worker and an unchanged poll is an in-process hit; the same second bounds how late a new
-    update can reach pollers.
+    Under a spike each poll answer is then worked out about once a second per worker, and that
+    same second bounds how late a new update can reach pollers.
     """
     seconds = settings.NEWSROOM_POLL_STATE_SECONDS
-    key = f"stories:live:poll-state:{slug}"
+    if not seconds:
+        return compute()
     local = caches["local"]
-    state = local.get(key, _MISSING) if seconds else _MISSING
-    if state is _MISSING:
+    value = local.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        local.set(key, value, seconds)
+    return value
+
+
+def shared_poll_state(slug: str) -> PollState | None:
+    """poll_state(), shared by every poller of the story; due scheduled updates announced first."""
+
+    def compute():
         state = poll_state(slug)
         if state is not None and state.has_due_scheduled and record_due_scheduled_updates(story_pk=state.story_pk):
             state = poll_state(slug)
-        if seconds:
-            local.set(key, state, seconds)
-    return state
+        return state
+
+    return _shared_for_a_second(f"stories:live:poll-state:{slug}", compute)
 
 
 @transaction.atomic
@@ -261,21 +270,18 @@ def update_payload(update: Update) -> dict:
 
 
 def shared_changes_body(state: PollState, *, after: int, etag: str, live: bool, next_interval: int) -> dict:
-    """The poll's JSON body, shared for NEWSROOM_POLL_STATE_SECONDS by every client at the same cursor.
+    """The poll's JSON body, shared by every client at the same cursor.
 
     When an update is published, thousands of open pages poll with the same old cursor at once;
     they all get the one body computed for (story, cursor, state).
     """
-    seconds = settings.NEWSROOM_POLL_STATE_SECONDS
-    key = f"stories:live:changes:{state.story_pk}:{after}:{etag}"
-    local = caches["local"]
-    body = local.get(key) if seconds else None
-    if body is None:
+
+    def compute() -> dict:
         changes = changes_after(
             story_pk=state.story_pk, after=after, current_sequence=state.sequence,
             limit=settings.NEWSROOM_LIVE_POLL_LIMIT,
         )
-        body = {
+        return {
             "sequence": changes.cursor,
             "more": changes.has_more,
             "poll_interval": next_interval,
@@ -283,9 +289,8 @@ def shared_changes_body(state: PollState, *, after: int, etag: str, live: bool, 
             "updates": [update_payload(update) for update in changes.updates],
             "removed": changes.removed_ids,
         }
-        if seconds:
-            local.set(key, body, seconds)
-    return body
+
+    return _shared_for_a_second(f"stories:live:changes:{state.story_pk}:{after}:{etag}", compute)
 
 
 def _etag(state: PollState, interval: int) -> str:
