@@ -4,6 +4,7 @@ DJANGO_DEBUG          "1"/"true" turns debug on (default: on for a local checkou
 DJANGO_SECRET_KEY     required when debug is off.
 DJANGO_ALLOWED_HOSTS  comma-separated host names.
 DATABASE_URL          default: SQLite file db.sqlite3 beside manage.py; postgres://… for PostgreSQL.
+DJANGO_DISABLE_SERVER_SIDE_CURSORS  "1" behind a transaction-pooling proxy such as PgBouncer.
 REDIS_URL             when set, the cache lives in Redis (shared by every worker and server).
 NEWSROOM_IMPORT_MAX_BYTES  largest article file import_seeds accepts (default 2 MiB).
 NEWSROOM_IMAGE_MAX_BYTES   largest image the desk accepts (default 10 MiB).
@@ -103,6 +104,9 @@ DATABASES = {
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
+        # Behind a transaction-pooling proxy (PgBouncer) a session is not the app's own: no
+        # server-side cursors, and no prepared site-stamp statement (stories/caching.py).
+        disable_server_side_cursors=env_flag("DJANGO_DISABLE_SERVER_SIDE_CURSORS", False),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import caches
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -166,6 +167,34 @@ def test_site_stamp_moves_when_a_citation_or_correction_is_added():
     assert after_citation != before
     Correction.objects.create(update=make_update(story=story), note="Fixed a name.")
     assert site_stamp() != after_citation
+
+
+@pytest.mark.django_db(transaction=True)  # a real reconnect, outside any test transaction
+def test_site_stamp_keeps_working_after_the_database_connection_is_replaced():
+    from stories.caching import site_stamp
+
+    make_story()
+    before = site_stamp()
+    connection.close()  # CONN_MAX_AGE expiry or a failed health check: a new database session
+    assert site_stamp() == before
+    make_update(story=Story.objects.get())
+    assert site_stamp() != before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL sessions only")
+@pytest.mark.django_db(transaction=True)
+def test_behind_a_transaction_pooler_the_stamp_prepares_nothing(django_assert_num_queries):
+    from stories.caching import site_stamp
+
+    make_story()
+    connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] = True
+    try:
+        connection.close()
+        with django_assert_num_queries(1) as captured:
+            site_stamp()
+    finally:
+        connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] = False
+    assert "PREPARE" not in captured.captured_queries[0]["sql"].upper()
 
 
 def test_api_answers_come_from_the_stamped_cache_with_their_etag(client, django_assert_num_queries):
