@@ -7,6 +7,8 @@ invalidating; the layers, outermost first:
 - `stamped_page`: whole responses keyed on the URL and the site's content stamp (`site_stamp()`,
   one query of index seeks), kept until anything readers can see changes, in the shared cache
   (Redis when REDIS_URL is set).
+- `shared_for_a_moment`: immutable answers (the live poll's state and bodies) kept in the worker's
+  memory for NEWSROOM_POLL_STATE_SECONDS, handed out as they are.
 - sections and fragments (the `cached_fragment` tag) keyed on the story's content stamp and on
   each object's version, so re-rendering after a change reuses everything that did not change.
 
@@ -16,6 +18,7 @@ Preview and other staff-only views are never wrapped; they send `private, no-sto
 from __future__ import annotations
 
 import hashlib
+import time
 import weakref
 from datetime import UTC, datetime
 from functools import wraps
@@ -46,6 +49,51 @@ def page_cache(view):
         return middleware(request)
 
     return wrapped
+
+
+class ProcessMemo:
+    """Values kept for a moment in this worker's memory and handed out as they are: no pickling
+    and no copy, which is what makes a hit cheaper than the local-memory cache. Only immutable
+    values go in. Bounded: when full, expired entries go first, then everything."""
+
+    MAX_ENTRIES = 2000
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[float, object]] = {}
+
+    def get_or_compute(self, key: str, seconds: float, compute):
+        now = time.monotonic()
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        value = compute()
+        if len(self._entries) >= self.MAX_ENTRIES:
+            self._entries = {k: e for k, e in list(self._entries.items()) if e[0] > now}
+            if len(self._entries) >= self.MAX_ENTRIES:
+                self._entries = {}
+        self._entries[key] = (now + seconds, value)
+        return value
+
+    def clear(self) -> None:
+        self._entries = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+moment_memo = ProcessMemo()
+
+
+def shared_for_a_moment(key: str, compute):
+    """compute(), kept in this worker for NEWSROOM_POLL_STATE_SECONDS (0: not kept).
+
+    Under a spike each answer is then worked out about once a second per worker, and that same
+    second bounds how late a change can reach pollers.
+    """
+    seconds = settings.NEWSROOM_POLL_STATE_SECONDS
+    if not seconds:
+        return compute()
+    return moment_memo.get_or_compute(key, seconds, compute)
 
 
 # --- Pages keyed on what changed ------------------------------------------------------------------

@@ -30,20 +30,23 @@ the next sequence number once, so pollers see them as soon as they are out.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control
 from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
+from .caching import shared_for_a_moment
 from .models import PublicationStatus, Story, Update, visible_to_readers
 from .publishing import record_update_change
 
@@ -131,26 +134,6 @@ def poll_state(slug: str) -> PollState | None:
     return PollState(pk, sequence, is_live, coverage_end, last_modified, bool(due))
 
 
-_MISSING = object()
-
-
-def _shared_for_a_second(key: str, compute):
-    """compute(), kept in the worker's own memory for NEWSROOM_POLL_STATE_SECONDS (0: not kept).
-
-    Under a spike each poll answer is then worked out about once a second per worker, and that
-    same second bounds how late a new update can reach pollers.
-    """
-    seconds = settings.NEWSROOM_POLL_STATE_SECONDS
-    if not seconds:
-        return compute()
-    local = caches["local"]
-    value = local.get(key, _MISSING)
-    if value is _MISSING:
-        value = compute()
-        local.set(key, value, seconds)
-    return value
-
-
 def shared_poll_state(slug: str) -> PollState | None:
     """poll_state(), shared by every poller of the story; due scheduled updates announced first."""
 
@@ -160,7 +143,7 @@ def shared_poll_state(slug: str) -> PollState | None:
             state = poll_state(slug)
         return state
 
-    return _shared_for_a_second(f"stories:live:poll-state:{slug}", compute)
+    return shared_for_a_moment(f"stories:live:poll-state:{slug}", compute)
 
 
 @transaction.atomic
@@ -269,28 +252,28 @@ def update_payload(update: Update) -> dict:
     }
 
 
-def shared_changes_body(state: PollState, *, after: int, etag: str, live: bool, next_interval: int) -> dict:
-    """The poll's JSON body, shared by every client at the same cursor.
+def shared_changes_body(state: PollState, *, after: int, etag: str, live: bool, next_interval: int) -> bytes:
+    """The poll's JSON body, serialised, shared by every client at the same cursor.
 
     When an update is published, thousands of open pages poll with the same old cursor at once;
     they all get the one body computed for (story, cursor, state).
     """
 
-    def compute() -> dict:
+    def compute() -> bytes:
         changes = changes_after(
             story_pk=state.story_pk, after=after, current_sequence=state.sequence,
             limit=settings.NEWSROOM_LIVE_POLL_LIMIT,
         )
-        return {
+        return json.dumps({
             "sequence": changes.cursor,
             "more": changes.has_more,
             "poll_interval": next_interval,
             "live": live,
             "updates": [update_payload(update) for update in changes.updates],
             "removed": changes.removed_ids,
-        }
+        }, cls=DjangoJSONEncoder).encode()
 
-    return _shared_for_a_second(f"stories:live:changes:{state.story_pk}:{after}:{etag}", compute)
+    return shared_for_a_moment(f"stories:live:changes:{state.story_pk}:{after}:{etag}", compute)
 
 
 def _etag(state: PollState, interval: int) -> str:
@@ -327,10 +310,10 @@ def update_poll(request: HttpRequest, slug: str) -> HttpResponse:
     last_modified = int(state.last_modified.timestamp())
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
-        response = JsonResponse(shared_changes_body(state, after=after, etag=etag, live=not ended,
-                                                    next_interval=next_interval))
+        body = shared_changes_body(state, after=after, etag=etag, live=not ended, next_interval=next_interval)
+        response = HttpResponse(body, content_type="application/json")
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified)
     response["X-Poll-Interval"] = str(next_interval)
-    patch_cache_control(response, public=True, max_age=interval)
+    response["Cache-Control"] = f"public, max-age={interval}"
     return response

@@ -5,6 +5,8 @@ from . import exports, feeds, live, views
 app_name = "stories"
 
 urlpatterns = [
+    # First: every open live page asks for it every few seconds, so it should match on the first try.
+    path("stories/<slug:slug>/updates/poll/", live.update_poll, name="update-poll"),
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("stories/<slug:slug>/", views.story_detail, name="story-detail"),
@@ -17,8 +19,7 @@ urlpatterns = [
     path("claims/<int:pk>/", views.claim_detail, name="claim-detail"),
     path("sources/<slug:slug>/", views.source_detail, name="source-detail"),
     path("preview/<str:token>/", views.preview, name="preview"),
-    # Machine-readable: live poll, feeds, exports.
-    path("stories/<slug:slug>/updates/poll/", live.update_poll, name="update-poll"),
+    # Machine-readable: feeds, exports.
     path("stories/<slug:slug>/feed/rss/", feeds.StoryUpdatesFeed(), name="story-feed-rss"),
     path("stories/<slug:slug>/feed/atom/", feeds.StoryUpdatesAtomFeed(), name="story-feed-atom"),
     path("stories/<slug:slug>/events.csv", exports.story_events_csv, name="story-events-csv"),

@@ -25,8 +25,12 @@ def _page_and_poll_caches_off(settings):
 def _fresh_cache():
     from django.core.cache import caches
 
+    from stories.caching import moment_memo
+
     for alias in ("default", "local"):
         caches[alias].clear()
+    moment_memo.clear()
     yield
     for alias in ("default", "local"):
         caches[alias].clear()
+    moment_memo.clear()

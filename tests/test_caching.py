@@ -76,6 +76,15 @@ def test_a_new_update_reaches_pollers_within_a_second(client, poll_cache_on):
     assert [u["id"] for u in response.json()["updates"]] == [update.pk]
 
 
+def test_polls_for_made_up_stories_cannot_fill_the_workers_memory(client, poll_cache_on, monkeypatch):
+    from stories.caching import ProcessMemo, moment_memo
+
+    monkeypatch.setattr(ProcessMemo, "MAX_ENTRIES", 40)
+    for number in range(ProcessMemo.MAX_ENTRIES + 25):
+        assert client.get(f"/stories/no-such-story-{number}/updates/poll/").status_code == 404
+    assert 0 < len(moment_memo) <= ProcessMemo.MAX_ENTRIES
+
+
 def test_content_stamp_moves_with_any_reader_visible_change():
     story = make_story()
     stamp = lambda: Story.objects.with_content_stamp().get(pk=story.pk).content_stamp  # noqa: E731
