@@ -244,6 +244,10 @@ LOGGING = {
 # the live poll's state is shared between pollers. Each bounds how long a change takes to show.
 NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", 1))
 NEWSROOM_POLL_STATE_SECONDS = int(os.environ.get("NEWSROOM_POLL_STATE_SECONDS", 1))
+# Whole pages and API answers kept until the site's content stamp moves (stories/caching.py).
+# Off, every request renders its page from the fragment caches: slower; for measuring what a
+# render costs, or when something writes to the database around the ORM's updated_at.
+NEWSROOM_STAMPED_PAGES = env_flag("NEWSROOM_STAMPED_PAGES", True)
 
 # Seconds a staff preview link for a draft stays valid.
 NEWSROOM_PREVIEW_MAX_AGE = int(os.environ.get("NEWSROOM_PREVIEW_MAX_AGE", 24 * 3600))

@@ -204,7 +204,7 @@ def stamped_page(view):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD"):
+        if request.method not in ("GET", "HEAD") or not settings.NEWSROOM_STAMPED_PAGES:
             return view(request, *args, **kwargs)
         fingerprint = f"{request.build_absolute_uri()}|{site_stamp()}"
         key = "stamped-page:" + hashlib.sha256(fingerprint.encode()).hexdigest()

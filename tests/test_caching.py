@@ -151,6 +151,24 @@ def test_every_reader_page_costs_one_query_once_rendered(client, django_assert_n
         assert warm.status_code == 200 and warm.content == cold.content, url
 
 
+def test_with_stamped_pages_off_each_request_renders_the_same_page_afresh(client, settings):
+    from .factories import make_claim
+
+    settings.NEWSROOM_STAMPED_PAGES = False
+    story = make_story()
+    claim = make_claim(story=story, text="Exports fell 34.5% in May")
+    make_update(story=story)
+    for url in (story.get_absolute_url(), claim.get_absolute_url()):
+        first = client.get(url)
+        settings.NEWSROOM_STAMPED_PAGES = True
+        stamped = client.get(url)
+        settings.NEWSROOM_STAMPED_PAGES = False
+        assert first.content == stamped.content, url
+    claim.text = "Exports fell 34.7% in May"
+    claim.save()
+    assert "34.7%" in client.get(claim.get_absolute_url()).content.decode()
+
+
 def test_a_stamped_page_changes_as_soon_as_its_content_does(client):
     story = make_story()
     claim_text = "Exports fell 34.5% in May"
