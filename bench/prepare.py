@@ -25,7 +25,6 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.core.cache import caches  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.templatetags.static import static  # noqa: E402
@@ -34,6 +33,7 @@ from django.test.utils import CaptureQueriesContext, override_settings  # noqa: 
 from django.urls import reverse  # noqa: E402
 
 from bench.synthetic import build_story, write_articles  # noqa: E402
+from stories.caching import clear_every_cache  # noqa: E402
 from stories.importers import load_seeds, read_seed_directory  # noqa: E402
 from stories.models import Actor, Claim, Story, Update  # noqa: E402
 
@@ -64,17 +64,12 @@ def endpoints(story: Story) -> list[dict]:
     return rows
 
 
-def clear_caches() -> None:
-    for alias in settings.CACHES:
-        caches[alias].clear()
-
-
 def count_queries(rows: list[dict]) -> None:
     """SQL queries per request: on a cold render (caches emptied) and once rendered (warm)."""
     client = Client()
     for row in rows:
         counts = []
-        clear_caches()
+        clear_every_cache()
         for _ in range(2):
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(row["url"], headers=row.get("headers"))
@@ -88,7 +83,7 @@ def cold_render_ms(url: str, times: int = 15) -> float:
     client = Client()
     timings = []
     for _ in range(times):
-        clear_caches()
+        clear_every_cache()
         started = time.perf_counter()
         assert client.get(url).status_code == 200
         timings.append((time.perf_counter() - started) * 1000)

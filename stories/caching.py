@@ -6,7 +6,7 @@ invalidating; the layers, outermost first:
   late a change can show.
 - `stamped_page`: whole responses keyed on the URL and the site's content stamp (`site_stamp()`,
   one query of index seeks), kept until anything readers can see changes, in the shared cache
-  (Redis when REDIS_URL is set).
+  (Redis when REDIS_URL is set) and, as a key's page never changes, in the worker's memory too.
 - `shared_for_a_moment`: immutable answers (the live poll's state and bodies) kept in the worker's
   memory for NEWSROOM_POLL_STATE_SECONDS, handed out as they are.
 - sections and fragments (the `cached_fragment` tag) keyed on the story's content stamp and on
@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.http import HttpResponse
@@ -52,26 +52,33 @@ def page_cache(view):
 
 
 class ProcessMemo:
-    """Values kept for a moment in this worker's memory and handed out as they are: no pickling
+    """Values kept for a while in this worker's memory and handed out as they are: no pickling
     and no copy, which is what makes a hit cheaper than the local-memory cache. Only immutable
     values go in. Bounded: when full, expired entries go first, then everything."""
 
-    MAX_ENTRIES = 2000
-
-    def __init__(self) -> None:
+    def __init__(self, max_entries: int = 2000) -> None:
+        self.max_entries = max_entries
         self._entries: dict[str, tuple[float, object]] = {}
 
-    def get_or_compute(self, key: str, seconds: float, compute):
-        now = time.monotonic()
+    def get(self, key: str, default=None):
         entry = self._entries.get(key)
-        if entry is not None and entry[0] > now:
-            return entry[1]
-        value = compute()
-        if len(self._entries) >= self.MAX_ENTRIES:
+        if entry is None or entry[0] <= time.monotonic():
+            return default
+        return entry[1]
+
+    def set(self, key: str, value, seconds: float) -> None:
+        now = time.monotonic()
+        if len(self._entries) >= self.max_entries:
             self._entries = {k: e for k, e in list(self._entries.items()) if e[0] > now}
-            if len(self._entries) >= self.MAX_ENTRIES:
+            if len(self._entries) >= self.max_entries:
                 self._entries = {}
         self._entries[key] = (now + seconds, value)
+
+    def get_or_compute(self, key: str, seconds: float, compute):
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            value = compute()
+            self.set(key, value, seconds)
         return value
 
     def clear(self) -> None:
@@ -81,7 +88,22 @@ class ProcessMemo:
         return len(self._entries)
 
 
+_MISSING = object()
 moment_memo = ProcessMemo()
+# Stamped pages this worker has served lately. A key names one URL at one site stamp, so its
+# page never changes and a copy here is as good as the shared one, without Redis's round trip.
+# Bounded by count, as a story page is about 100 KB.
+stamped_pages_here = ProcessMemo(max_entries=256)
+
+
+def clear_every_cache() -> None:
+    """Empty every layer in this process: the configured caches and the worker's memos. Never
+    needed for correctness (keys change with content); tests and the benchmark use it for cold
+    renders."""
+    for alias in settings.CACHES:
+        caches[alias].clear()
+    moment_memo.clear()
+    stamped_pages_here.clear()
 
 
 def shared_for_a_moment(key: str, compute):
@@ -208,7 +230,9 @@ def stamped_page(view):
             return view(request, *args, **kwargs)
         fingerprint = f"{request.build_absolute_uri()}|{site_stamp()}"
         key = "stamped-page:" + hashlib.sha256(fingerprint.encode()).hexdigest()
-        stored = cache.get(key)
+        stored = stamped_pages_here.get(key)
+        if stored is None and (stored := cache.get(key)) is not None:
+            stamped_pages_here.set(key, stored, STAMPED_PAGE_SECONDS)
         if stored is not None:
             response = HttpResponse(stored["content"], content_type=stored["content_type"])
             for name, value in stored["headers"].items():
@@ -223,8 +247,9 @@ def stamped_page(view):
             and "private" not in cache_control and "no-store" not in cache_control
         ):
             headers = {name: response[name] for name in ("ETag", "Cache-Control", "Vary", "Allow") if response.has_header(name)}
-            cache.set(key, {"content": response.content, "content_type": response["Content-Type"], "headers": headers},
-                      STAMPED_PAGE_SECONDS)
+            stored = {"content": response.content, "content_type": response["Content-Type"], "headers": headers}
+            cache.set(key, stored, STAMPED_PAGE_SECONDS)
+            stamped_pages_here.set(key, stored, STAMPED_PAGE_SECONDS)
         return response
 
     return wrapped

@@ -23,14 +23,8 @@ def _page_and_poll_caches_off(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    from django.core.cache import caches
+    from stories.caching import clear_every_cache
 
-    from stories.caching import moment_memo
-
-    for alias in ("default", "local"):
-        caches[alias].clear()
-    moment_memo.clear()
+    clear_every_cache()
     yield
-    for alias in ("default", "local"):
-        caches[alias].clear()
-    moment_memo.clear()
+    clear_every_cache()

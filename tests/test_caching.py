@@ -77,12 +77,12 @@ def test_a_new_update_reaches_pollers_within_a_second(client, poll_cache_on):
 
 
 def test_polls_for_made_up_stories_cannot_fill_the_workers_memory(client, poll_cache_on, monkeypatch):
-    from stories.caching import ProcessMemo, moment_memo
+    from stories.caching import moment_memo
 
-    monkeypatch.setattr(ProcessMemo, "MAX_ENTRIES", 40)
-    for number in range(ProcessMemo.MAX_ENTRIES + 25):
+    monkeypatch.setattr(moment_memo, "max_entries", 40)
+    for number in range(moment_memo.max_entries + 25):
         assert client.get(f"/stories/no-such-story-{number}/updates/poll/").status_code == 404
-    assert 0 < len(moment_memo) <= ProcessMemo.MAX_ENTRIES
+    assert 0 < len(moment_memo) <= moment_memo.max_entries
 
 
 def test_content_stamp_moves_with_any_reader_visible_change():
@@ -129,6 +129,25 @@ def test_with_redis_rendered_pages_are_shared_by_every_worker(client):
         # Another worker is another process: all it shares with this one is Redis.
         keys = redis.Redis.from_url("redis://127.0.0.1:6379/14").keys("newsroom-test:*stamped-page*")
         assert keys, "the rendered page is stored in Redis"
+        caches["default"].clear()
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="needs Redis on 127.0.0.1:6379")
+def test_with_redis_a_worker_repeats_a_page_it_served_without_asking_redis(client, django_assert_num_queries):
+    import redis
+
+    redis_caches = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                "LOCATION": "redis://127.0.0.1:6379/14", "KEY_PREFIX": "newsroom-test"}}
+    stored = redis.Redis.from_url("redis://127.0.0.1:6379/14")
+    with override_settings(CACHES=redis_caches):
+        caches["default"].clear()
+        story = make_story(title="Served from the worker")
+        first = client.get(story.get_absolute_url())
+        caches["default"].clear()  # Redis forgets; the worker still has the page at this stamp
+        with django_assert_num_queries(1):
+            again = client.get(story.get_absolute_url())
+        assert again.content == first.content
+        assert not stored.keys("newsroom-test:*stamped-page*"), "nothing was re-rendered into Redis"
         caches["default"].clear()
 
 

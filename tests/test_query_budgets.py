@@ -3,11 +3,11 @@ is asked for at N = 10 and N = 1,000 events (claims and updates in proportion), 
 empty) and warm, and must cost the same, within a fixed budget."""
 
 import pytest
-from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bench.synthetic import build_story
+from stories.caching import clear_every_cache
 from stories.models import Actor, Claim, Event, Source, Update
 
 pytestmark = pytest.mark.django_db
@@ -15,9 +15,6 @@ pytestmark = pytest.mark.django_db
 COLD_BUDGET = 20
 
 
-def clear_caches():
-    for alias in ("default", "local"):
-        caches[alias].clear()
 
 
 def public_urls(story) -> dict[str, str]:
@@ -68,7 +65,7 @@ def test_queries_per_request_do_not_grow_from_10_to_1000_events(client):
     counts = {}
     for story in (small, large):
         for page, url in public_urls(story).items():
-            clear_caches()
+            clear_every_cache()
             counts[(page, story.events.count())] = count(client, url)
     for page in public_urls(small):
         at_10, at_1000 = counts[(page, 10)], counts[(page, 1000)]

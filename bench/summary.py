@@ -1,0 +1,64 @@
+"""The README's performance table, one row per configuration and size, from bench result files.
+
+    .venv/bin/python bench/summary.py bench/results-n200.md bench/results.md
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+SECTION = re.compile(r"^## (?P<config>\S+), N = (?P<events>[\d,]+) events")
+COLD = re.compile(r"every cache empty .*: (?P<ms>\d+) ms")
+DETAIL_PAGES = ("update permalink", "actor page", "claim page")
+
+
+def sections(text: str) -> list[dict]:
+    found, current = [], None
+    for line in text.splitlines():
+        if match := SECTION.match(line):
+            current = {"config": match["config"], "events": int(match["events"].replace(",", "")), "rows": {}}
+            found.append(current)
+        elif current and line.startswith("| ") and not line.startswith("| endpoint"):
+            name, rps, p50, _p99, errors, _queries, _ratio = (cell.strip() for cell in line.strip("|").split("|"))
+            current["rows"][name] = {"rps": float(rps), "p50": float(p50), "errors": int(errors)}
+        elif current and (match := COLD.search(line)):
+            current["cold_ms"] = int(match["ms"])
+    return found
+
+
+def with_ratios(rows: dict) -> dict:
+    """Each row's requests/s as a share of the minimal view's (the mean of its two measurements)."""
+    floor = (rows["minimal Django view (/healthz)"]["rps"] + rows["minimal Django view (again)"]["rps"]) / 2
+    return {name: {**row, "ratio": round(100 * row["rps"] / floor)} for name, row in rows.items()}
+
+
+def summary_row(section: dict) -> str:
+    rows = with_ratios(section["rows"])
+    story, fresh = rows["story page"], rows["story page, rendered each time"]
+    lowest = min(rows[name]["ratio"] for name in DETAIL_PAGES)
+    lowest_fresh = min(rows[f"{name}, rendered each time"]["ratio"] for name in DETAIL_PAGES)
+    return (
+        f"| {section['config']} | {section['events']:,} "
+        f"| {story['ratio']}% (p50 {story['p50']:.0f} ms) "
+        f"| {rows['story page, page cache warm (1 s)']['ratio']}% "
+        f"| {rows['updates poll, current ETag (304)']['ratio']}% "
+        f"| {lowest}% "
+        f"| {fresh['ratio']}% (p50 {fresh['p50']:.0f} ms) | {lowest_fresh}% "
+        f"| {section['cold_ms']} ms | {sum(row['errors'] for row in rows.values())} |"
+    )
+
+
+def main(paths: list[str]) -> None:
+    print("| database, cache | N events | story page | story page, page cache warm | poll 304 "
+          "| update/actor/claim pages (lowest) | story page, rendered each time "
+          "| update/actor/claim, rendered each time (lowest) | cold render | errors |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for path in paths:
+        for section in sections(Path(path).read_text()):
+            print(summary_row(section))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or ["bench/results-n200.md", "bench/results.md"])
