@@ -9,6 +9,7 @@ from django.db.models import Prefetch
 from django.utils.cache import get_conditional_response, patch_cache_control
 from rest_framework import viewsets
 
+from stories.caching import stamped_page
 from stories.models import (
     Actor,
     Citation,
@@ -21,8 +22,6 @@ from stories.models import (
     Story,
     Update,
 )
-
-from stories.caching import stamped_page
 
 from . import filters, serializers
 
