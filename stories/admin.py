@@ -25,7 +25,7 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import forms as desk_forms
-from . import images, publishing
+from . import images, merging, permissions, publishing, review
 from .dates import Precision, format_moment
 from .models import (
     Actor,
@@ -90,14 +90,14 @@ class DeskAdmin(SimpleHistoryAdmin):
     # Permissions: what the roles allow is decided in publishing, per object.
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or publishing.can_change(request.user, obj))
+        return allowed and (obj is None or permissions.can_change(request.user, obj))
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or publishing.can_delete(request.user, obj))
+        return allowed and (obj is None or permissions.can_delete(request.user, obj))
 
     def has_publish_permission(self, request) -> bool:
-        return publishing.can_publish(request.user, self.model)
+        return permissions.can_publish(request.user, self.model)
 
     # Forms
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -403,7 +403,7 @@ class ActorAdmin(DeskAdmin):
         form = desk_forms.MergeActorsForm(request.POST if "apply" in request.POST else None, actors=actors)
         if form.is_valid():
             survivor = form.cleaned_data["survivor"]
-            result = publishing.merge_actors(
+            result = merging.merge_actors(
                 survivor=survivor, duplicates=[a for a in actors if a.pk != survivor.pk], user=request.user
             )
             self.message_user(
@@ -577,7 +577,7 @@ class ClaimAdmin(DeskAdmin):
     ]
 
     def has_verify_permission(self, request) -> bool:
-        return publishing.can_verify(request.user)
+        return permissions.can_verify(request.user)
 
     @admin.display(description="Claim", ordering="text")
     def short_text(self, obj):
@@ -594,7 +594,7 @@ class ClaimAdmin(DeskAdmin):
     def set_verification(self, request, queryset, status: VerificationStatus):
         form = desk_forms.VerificationForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            changed = publishing.set_verification_status(
+            changed = review.set_verification_status(
                 claims=queryset, status=status, user=request.user, note=form.cleaned_data["note"],
                 prompted_by_source=form.cleaned_data["prompted_by_source"],
                 prompted_by_update=form.cleaned_data["prompted_by_update"],
@@ -615,7 +615,7 @@ class ClaimAdmin(DeskAdmin):
         extra_context = {
             **(extra_context or {}),
             "candidate_count": Claim.objects.candidates().count(),
-            "can_review": publishing.can_review(request.user),
+            "can_review": permissions.can_review(request.user),
         }
         return super().changelist_view(request, extra_context)
 
@@ -627,7 +627,7 @@ class ClaimAdmin(DeskAdmin):
 
     def review_queue_view(self, request):
         """Candidates the import extracted, oldest first, each with its words in their context."""
-        if not publishing.can_review(request.user):
+        if not permissions.can_review(request.user):
             raise PermissionDenied
         bound = None
         if request.method == "POST":
@@ -636,21 +636,22 @@ class ClaimAdmin(DeskAdmin):
             if response is not None:
                 return response
         candidates = Claim.objects.candidates().select_related("claimant", "story").prefetch_related(
-            Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("start"))
+            Prefetch("citations", queryset=Citation.objects.select_related("source").defer("source__text")
+                     .in_context(chars=240).order_by("start"))
         )
         page = Paginator(candidates, 15).get_page(request.GET.get("page"))
         entries = []
         for claim in page.object_list:
             form = bound if bound is not None and bound.candidate.pk == claim.pk else \
                 desk_forms.AcceptCandidateForm(candidate=claim, admin_site=self.admin_site)
-            entries.append({"claim": claim, "form": form, "contexts": [_in_context(c) for c in claim.citations.all()]})
+            entries.append({"claim": claim, "form": form, "contexts": claim.citations.all()})
         media = self.media
         for entry in entries:
             media += entry["form"].media
         return TemplateResponse(request, "admin/stories/claim/review_queue.html", {
             **self.admin_site.each_context(request),
             "title": "Review queue: candidate claims", "opts": self.opts, "page": page, "entries": entries,
-            "media": media, "can_publish": publishing.can_publish(request.user, Claim),
+            "media": media, "can_publish": permissions.can_publish(request.user, Claim),
             "recent": Claim.objects.filter(reviewed_at__isnull=False)
             .select_related("reviewed_by").order_by("-reviewed_at", "-pk")[:10],
         })
@@ -659,7 +660,7 @@ class ClaimAdmin(DeskAdmin):
         """Accept or reject one candidate; return (redirect, None) or (None, the bound form with errors)."""
         try:
             if "_reject" in request.POST:
-                publishing.reject_candidate(claim=candidate, user=request.user)
+                review.reject_candidate(claim=candidate, user=request.user)
                 self.message_user(request, f"Rejected “{Truncator(candidate.text).chars(60)}”. "
                                   "It will not come back on re-import.", messages.SUCCESS)
                 return HttpResponseRedirect(request.get_full_path()), None
@@ -667,11 +668,11 @@ class ClaimAdmin(DeskAdmin):
             if not form.is_valid():
                 return None, form
             data = form.cleaned_data
-            claim = publishing.accept_candidate(
+            claim = review.accept_candidate(
                 claim=candidate, user=request.user, kind=data["kind"],
                 verification_status=data["verification_status"], claimant=data["claimant"],
                 claimant_description=data["claimant_description"], story=data["story"],
-                publish_now=data["publish_now"] and publishing.can_publish(request.user, Claim),
+                publish_now=data["publish_now"] and permissions.can_publish(request.user, Claim),
             )
         except ValidationError as invalid:
             self.message_user(request, " ".join(invalid.messages), messages.ERROR)
@@ -680,17 +681,6 @@ class ClaimAdmin(DeskAdmin):
         self.message_user(request, format_html('Accepted <a href="{}">“{}”</a>.', url, Truncator(claim.text).chars(60)),
                           messages.SUCCESS)
         return HttpResponseRedirect(request.get_full_path()), None
-
-
-def _in_context(citation: Citation, chars: int = 240) -> dict:
-    text = citation.source.text
-    before_from = max(0, citation.start - chars)
-    return {
-        "source": citation.source,
-        "before": ("…" if before_from else "") + text[before_from:citation.start],
-        "excerpt": text[citation.start:citation.end],
-        "after": text[citation.end:citation.end + chars] + ("…" if citation.end + chars < len(text) else ""),
-    }
 
 
 # --- Updates -----------------------------------------------------------------------------------
@@ -731,7 +721,7 @@ class UpdateAdmin(DeskAdmin):
         return initial
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["can_publish_now"] = publishing.can_publish(request.user, Update) and (
+        context["can_publish_now"] = permissions.can_publish(request.user, Update) and (
             obj is None or obj.status == PublicationStatus.DRAFT or obj.is_scheduled()
         )
         return super().render_change_form(request, context, add, change, form_url, obj)

@@ -8,8 +8,11 @@ class StoriesConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.admin.models import LogEntry
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_migrate, post_save
 
         from newsroom.logging import log_admin_action
 
+        from .stamps import install_after_migrate
+
         post_save.connect(log_admin_action, sender=LogEntry, dispatch_uid="newsroom-admin-log")
+        post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="newsroom-change-tracking")

@@ -2,7 +2,7 @@
 
 `DeskForm` is the base of every publishable model's form (change form, list_editable row and
 revert alike): it holds the version the editor loaded, locks the stored row while it validates,
-refuses a stale save with a message saying what changed, and asks `publishing.check_desk_change()`
+refuses a stale save with a message saying what changed, and asks `permissions.check_desk_change()`
 whether this user may make this change. Writes then go through `publishing.save_from_desk()`.
 """
 
@@ -16,7 +16,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import images, publishing
+from . import images, locking, permissions, publishing
+from .citations import occurrences
 from .dates import format_moment, moment_as_written, parse_moment
 from .models import (
     Actor,
@@ -108,15 +109,15 @@ class DeskForm(forms.ModelForm):
         user = self.desk_user
         if user is None:
             return
-        if instance.pk is not None and not publishing.can_change(user, instance):
+        if instance.pk is not None and not permissions.can_change(user, instance):
             for field in self.fields.values():
                 field.disabled = True
-        if not publishing.can_publish(user, instance):
+        if not permissions.can_publish(user, instance):
             for name in ("status", "published_at"):
                 if name in self.fields:
                     self.fields[name].disabled = True
                     self.fields[name].help_text = "Only an editor can publish, schedule or unpublish."
-        if not publishing.can_verify(user):
+        if not permissions.can_verify(user):
             for name in ("verification_status", "verification_note", "status_note"):
                 if name in self.fields:
                     self.fields[name].disabled = True
@@ -126,14 +127,14 @@ class DeskForm(forms.ModelForm):
         cleaned = super().clean()
         instance = self.instance
         if instance.pk is not None:
-            self.locked_current = publishing.lock_for_edit(type(instance), instance.pk)
+            self.locked_current = locking.lock_for_edit(type(instance), instance.pk)
             seen = cleaned.get("seen_version")
             if seen is None:
                 seen = self.locked_current.version
             changed = [n for n in self.changed_data if n != "seen_version"]
             if seen != self.locked_current.version and changed:
                 raise ValidationError(
-                    publishing.describe_changes_since(self.locked_current, seen)
+                    locking.describe_changes_since(self.locked_current, seen)
                     + " Your changes were not saved: reload the page to see their version, then make "
                     "your changes again.",
                     code="edit_conflict",
@@ -156,7 +157,7 @@ class DeskForm(forms.ModelForm):
         if self.desk_user is None or self.errors:
             return
         try:
-            publishing.check_desk_change(user=self.desk_user, before=self.locked_current, after=self.instance)
+            permissions.check_desk_change(user=self.desk_user, before=self.locked_current, after=self.instance)
             self.check_change(self.locked_current, self.instance)
         except PermissionDenied as denied:
             self.add_error(None, str(denied))
@@ -335,7 +336,7 @@ class UpdateForm(DeskForm):
         fields = "__all__"
 
     def clean(self):
-        if self.publish_now and self.desk_user is not None and publishing.can_publish(self.desk_user, Update):
+        if self.publish_now and self.desk_user is not None and permissions.can_publish(self.desk_user, Update):
             self.cleaned_data["status"] = PublicationStatus.PUBLISHED
             at = self.cleaned_data.get("published_at")
             if at is None or at > timezone.now():
@@ -405,7 +406,7 @@ class CitationForm(forms.ModelForm):
         start, end = cleaned.get("start"), cleaned.get("end")
         if start is not None and end is not None and text[start:end] == excerpt:
             return cleaned
-        found = _occurrences(text, excerpt)
+        found = occurrences(text, excerpt)
         if len(found) == 1:
             cleaned["start"], cleaned["end"] = found[0], found[0] + len(excerpt)
         elif not found:
@@ -416,14 +417,6 @@ class CitationForm(forms.ModelForm):
                 f"These words appear {len(found)} times in “{source}”: select the one you mean in the source text.",
             )
         return cleaned
-
-
-def _occurrences(text: str, excerpt: str) -> list[int]:
-    found, at = [], text.find(excerpt)
-    while at != -1:
-        found.append(at)
-        at = text.find(excerpt, at + 1)
-    return found
 
 
 # --- Forms for desk actions --------------------------------------------------------------------

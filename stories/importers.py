@@ -28,7 +28,9 @@ from simple_history.utils import bulk_create_with_history
 
 from . import extraction
 from .dates import Precision, parse_moment
-from .publishing import record_update_change, relocate_citations
+from .citations import nth_occurrence, relocate_citations
+from .publishing import record_update_change
+from .review import record_status_change
 from .models import (
     Actor,
     ActorAlias,
@@ -36,7 +38,6 @@ from .models import (
     Citation,
     Claim,
     ClaimKind,
-    ClaimStatusChange,
     Event,
     EventParticipation,
     ImportRecord,
@@ -545,11 +546,10 @@ class _Loader:
         claim, applied = self.upsert(Claim, claim, fields, entry, "claims")
         if applied:
             self.cite(annotation, entry, claim=claim)
-            if claim.verification_status != previous_status:
-                ClaimStatusChange.objects.create(
-                    claim=claim, from_status=previous_status, to_status=claim.verification_status,
-                    note=claim.verification_note or f"Set by the annotation {annotation.name}.",
-                )
+            record_status_change(
+                claim=claim, from_status=previous_status,
+                note=claim.verification_note or f"Set by the annotation {annotation.name}.",
+            )
         return claim
 
     def load_update(self, annotation: Annotation, entry: Entry, story: Story, tz, events: dict, claims: dict) -> Update:
@@ -597,7 +597,7 @@ class _Loader:
             source = self.sources.get(citation.source)
             if source is None:
                 raise SeedError(annotation.name, f"{entry.where}: cites {citation.source!r}, which is not an article in the seeds")
-            start = _nth_occurrence(source.text, citation.excerpt, citation.occurrence)
+            start = nth_occurrence(source.text, citation.excerpt, citation.occurrence)
             if start is None:
                 raise SeedError(
                     annotation.name,
@@ -687,17 +687,6 @@ def _figure_candidates(source: Source) -> Iterable[_Candidate]:
             fields={"kind": ClaimKind.STATISTIC, "text": sentence, "stat_value": figure.value,
                     "stat_value_high": figure.value_high, "stat_unit": figure.unit[:50]},
         )
-
-
-def _nth_occurrence(text: str, excerpt: str, n: int) -> int | None:
-    if not excerpt:
-        return None
-    position = -1
-    for _ in range(n):
-        position = text.find(excerpt, position + 1)
-        if position == -1:
-            return None
-    return position
 
 
 def _alias_map() -> dict[str, int]:

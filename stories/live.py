@@ -38,7 +38,6 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -48,7 +47,8 @@ from django.utils.http import http_date
 
 from .caching import shared_for_a_moment
 from .models import PublicationStatus, Story, Update, visible_to_readers
-from .publishing import record_update_change
+from .publishing import announce_due_updates
+from .stamps import site_stamp
 
 POLL_INTERVAL_OVERRIDE_KEY = "stories:live:poll-interval-override"
 # Each worker re-reads the cache-held override at most this often, so an unchanged poll costs
@@ -139,26 +139,11 @@ def shared_poll_state(slug: str) -> PollState | None:
 
     def compute():
         state = poll_state(slug)
-        if state is not None and state.has_due_scheduled and record_due_scheduled_updates(story_pk=state.story_pk):
+        if state is not None and state.has_due_scheduled and announce_due_updates(story_pk=state.story_pk):
             state = poll_state(slug)
         return state
 
     return shared_for_a_moment(f"stories:live:poll-state:{slug}", compute)
-
-
-@transaction.atomic
-def record_due_scheduled_updates(*, story_pk: int) -> int:
-    """Give each scheduled update whose time has come a new sequence number, once; return how many."""
-    now = timezone.now()
-    due = list(
-        Update.objects.select_for_update()
-        .filter(visible_to_readers(), story_id=story_pk, published_at__gt=F("updated_at"))
-    )
-    for update in due:
-        # Moving updated_at past published_at marks the update as announced, so it is bumped once.
-        Update.objects.filter(pk=update.pk).update(updated_at=now)
-        record_update_change(update=update)
-    return len(due)
 
 
 @dataclass(frozen=True)
@@ -233,19 +218,19 @@ def changes_after(*, story_pk: int, after: int, current_sequence: int, limit: in
     )
 
 
-def update_fragment(update: Update) -> str:
+def update_fragment(update: Update, *, stamp: str) -> str:
     """The update's HTML exactly as the story page shows it, from the same fragment cache."""
-    return render_to_string("stories/_update_cached.html", {"update": update, "story": update.story})
+    return render_to_string("stories/_update_cached.html", {"update": update, "story": update.story, "stamp": stamp})
 
 
-def update_payload(update: Update) -> dict:
+def update_payload(update: Update, *, stamp: str) -> dict:
     return {
         "id": update.pk,
         "sequence": update.sequence,
         "pinned": update.is_pinned,
         "posted_at": update.posted_at.isoformat(),
         "url": update.get_absolute_url(),
-        "html": update_fragment(update),
+        "html": update_fragment(update, stamp=stamp),
         "corrections": [
             {"note": c.note, "corrected_at": c.corrected_at.isoformat()} for c in update.corrections.all()
         ],
@@ -264,12 +249,13 @@ def shared_changes_body(state: PollState, *, after: int, etag: str, live: bool, 
             story_pk=state.story_pk, after=after, current_sequence=state.sequence,
             limit=settings.NEWSROOM_LIVE_POLL_LIMIT,
         )
+        stamp = site_stamp() if changes.updates else ""
         return json.dumps({
             "sequence": changes.cursor,
             "more": changes.has_more,
             "poll_interval": next_interval,
             "live": live,
-            "updates": [update_payload(update) for update in changes.updates],
+            "updates": [update_payload(update, stamp=stamp) for update in changes.updates],
             "removed": changes.removed_ids,
         }, cls=DjangoJSONEncoder).encode()
 

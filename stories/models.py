@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, Length, Lower, Substr
 from django.db.models.lookups import Exact
 from django.urls import reverse
@@ -62,10 +62,21 @@ def published_needs_time(model: str) -> models.CheckConstraint:
     )
 
 
+def scheduled_for_readers(prefix: str = "", *, now=None) -> Q:
+    """Published with a publication time still to come: readers will see it then, with no write."""
+    return Q(
+        **{f"{prefix}status": PublicationStatus.PUBLISHED, f"{prefix}published_at__gt": now or timezone.now()}
+    )
+
+
 class PublishableQuerySet(models.QuerySet):
     def published(self):
         """Return rows visible to readers now."""
         return self.filter(visible_to_readers())
+
+    def scheduled(self, *, now=None):
+        """Return rows scheduled to reach readers later."""
+        return self.filter(scheduled_for_readers(now=now))
 
 
 class Publishable(models.Model):
@@ -132,44 +143,12 @@ class StoryQuerySet(PublishableQuerySet):
         return self.annotate(last_updated=Coalesce(Subquery(newest), "published_at"))
 
     def for_detail_page(self):
-        """Return stories with everything the story page header reads, and their content stamp."""
-        return self.with_last_updated().with_content_stamp()
+        """Return stories with everything the story page header reads."""
+        return self.with_last_updated()
 
     def with_counts(self):
         """Annotate how many updates and events readers can see (lists that link to "All N")."""
         return self.annotate(update_count=_count_in_story(Update), event_count=_count_in_story(Event))
-
-    def with_content_stamp(self):
-        """Annotate what `Story.content_stamp` is made of, as index seeks in the same query.
-
-        The newest change to the story's updates, events and claims, to any actor or source, and
-        the next moment scheduled content comes out: when none of these moves, nothing a reader
-        can see in the story has changed, so caches keyed on the stamp stay right without any
-        invalidation hook.
-        """
-        now = timezone.now()
-
-        def newest(model, **filters):
-            rows = model.objects.filter(**filters).order_by("-updated_at").values("updated_at")[:1]
-            return Subquery(rows)
-
-        def next_scheduled(model):
-            rows = (
-                model.objects.filter(story=OuterRef("pk"), status=PublicationStatus.PUBLISHED, published_at__gt=now)
-                .order_by("published_at").values("published_at")[:1]
-            )
-            return Subquery(rows)
-
-        return self.annotate(
-            stamp_updates=newest(Update, story=OuterRef("pk")),
-            stamp_events=newest(Event, story=OuterRef("pk")),
-            stamp_claims=newest(Claim, story=OuterRef("pk")),
-            stamp_actors=newest(Actor),
-            stamp_sources=newest(Source),
-            stamp_next_update=next_scheduled(Update),
-            stamp_next_event=next_scheduled(Event),
-            stamp_next_claim=next_scheduled(Claim),
-        )
 
     def for_list_page(self):
         """Return stories as the home page lists them: live first, each with its last-updated time."""
@@ -207,7 +186,6 @@ class Story(Publishable):
         permissions = [("publish_story", "Can publish, schedule and unpublish stories")]
         indexes = [
             models.Index(fields=["status", "published_at"]),
-            models.Index(fields=["updated_at"], name="story_changed_idx"),
         ]
         constraints = [
             choices_constraint("status", PublicationStatus, "story"),
@@ -232,17 +210,6 @@ class Story(Publishable):
     @cached_property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
-
-    @property
-    def content_stamp(self) -> str:
-        """Changes whenever anything readers can see in this story changes (needs with_content_stamp())."""
-        parts = [
-            self.version, self.updated_at, self.update_sequence,
-            self.stamp_updates, self.stamp_events, self.stamp_claims, self.stamp_actors, self.stamp_sources,
-            # The next scheduled item counts as changed content once its time has passed.
-            min((t for t in (self.stamp_next_update, self.stamp_next_event, self.stamp_next_claim) if t), default=None),
-        ]
-        return "|".join(p.isoformat() if hasattr(p, "isoformat") else str(p) for p in parts)
 
     def key_development_list(self) -> list[str]:
         return [line.strip() for line in self.key_developments.splitlines() if line.strip()]
@@ -289,7 +256,6 @@ class Actor(Publishable):
         ordering = ["name"]
         indexes = [
             models.Index(fields=["kind", "name"]),
-            models.Index(fields=["updated_at"], name="actor_changed_idx"),
             models.Index(fields=["status", "published_at"], name="actor_publish_idx"),
         ]
         permissions = [
@@ -387,7 +353,6 @@ class Source(Publishable):
     class Meta:
         ordering = ["-source_published_at", "title"]
         indexes = [
-            models.Index(fields=["updated_at"], name="source_changed_idx"),
             models.Index(fields=["status", "published_at"], name="source_publish_idx"),
         ]
         permissions = [("publish_source", "Can publish and unpublish sources")]
@@ -509,9 +474,6 @@ class Event(Publishable):
         indexes = [
             models.Index(fields=["story", "occurred_at"]),
             models.Index(fields=["status", "published_at"]),
-            # The story's content stamp: newest change and next scheduled item, as index seeks.
-            models.Index(fields=["story", "updated_at"], name="event_story_changed_idx"),
-            models.Index(fields=["updated_at"], name="event_changed_idx"),
             models.Index(fields=["story", "published_at"], name="event_story_publish_idx"),
         ]
         constraints = [
@@ -711,8 +673,6 @@ class Claim(Publishable):
         ]
         indexes = [
             models.Index(fields=["story", "verification_status"]),
-            models.Index(fields=["story", "updated_at"], name="claim_story_changed_idx"),
-            models.Index(fields=["updated_at"], name="claim_changed_idx"),
             models.Index(fields=["story", "published_at"], name="claim_story_publish_idx"),
             models.Index(fields=["review_state", "created_at"]),
             models.Index(fields=["status", "published_at"]),
@@ -832,11 +792,13 @@ class CitationQuerySet(models.QuerySet):
         )
 
     def in_context(self, chars: int = 160):
-        """Annotate `text_before` and `text_after`: up to `chars` characters either side of the excerpt."""
+        """Annotate `text_before` and `text_after`: up to `chars` characters either side of the
+        excerpt, cut in the database so the source's whole text never leaves it."""
         before_from = Greatest(F("start") - chars, 0)
         return self.annotate(
             text_before=Substr("source__text", before_from + 1, F("start") - before_from),
             text_after=Substr("source__text", F("end") + 1, chars),
+            context_chars=Value(chars, output_field=models.IntegerField()),
         )
 
     def shown_on_source(self):
@@ -965,8 +927,6 @@ class Update(Publishable):
         indexes = [
             models.Index(fields=["story", "-posted_at"]),
             models.Index(fields=["story", "sequence"]),
-            models.Index(fields=["story", "updated_at"], name="update_story_changed_idx"),
-            models.Index(fields=["updated_at"], name="update_changed_idx"),
             models.Index(fields=["story", "published_at"], name="update_story_publish_idx"),
             models.Index(fields=["status", "published_at"]),
         ]

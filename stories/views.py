@@ -37,6 +37,7 @@ from .live import poll_interval
 from .preview import object_for_token
 from .structured_data import actor_json_ld, claim_review_json_ld, story_json_ld
 from .search import KINDS, MAX_QUERY_LENGTH, search_page
+from .stamps import request_stamp
 from .templatetags.reader import highlight_citations
 
 UPDATES_ON_STORY_PAGE = 20
@@ -165,16 +166,16 @@ def _figures(claims):
 
 
 def _render_story(request, story, *, is_preview: bool = False):
-    """The story page. Its sections are cached keyed on the story's content stamp (read with the
-    story in one query), so each section's queries run only inside a cache miss: they are passed
-    to the template lazily and a cached section never touches them."""
+    """The story page. Its sections are cached keyed on the content stamp (stamps.py), so each
+    section's queries run only inside a cache miss: they are passed to the template lazily and a
+    cached section never touches them."""
     updates = SimpleLazyObject(
         lambda: list(Update.objects.published_in(story).pinned_first().for_list()[:UPDATES_ON_STORY_PAGE])
     )
     context = {
         "story": story,
         "is_preview": is_preview,
-        "stamp": None if is_preview else story.content_stamp,
+        "stamp": None if is_preview else request_stamp(request),
         "counts": SimpleLazyObject(lambda: Story.objects.filter(pk=story.pk).with_counts().get()),
         "updates": updates,
         "timeline": SimpleLazyObject(lambda: list(_timeline_window(story))),

@@ -1,15 +1,12 @@
-"""The page cache, the poll's shared state and the story's content stamp, with real caches."""
+"""The page cache, the poll's shared state and the stamped pages, with real caches."""
 
 import time
-from datetime import timedelta
 
 import pytest
 from django.core.cache import caches
-from django.db import connection
 from django.test import override_settings
-from django.utils import timezone
 
-from stories.models import Event, PublicationStatus, Story
+from stories.models import PublicationStatus
 from stories.preview import preview_url
 from stories.publishing import record_update_change
 
@@ -83,27 +80,6 @@ def test_polls_for_made_up_stories_cannot_fill_the_workers_memory(client, poll_c
     for number in range(moment_memo.max_entries + 25):
         assert client.get(f"/stories/no-such-story-{number}/updates/poll/").status_code == 404
     assert 0 < len(moment_memo) <= moment_memo.max_entries
-
-
-def test_content_stamp_moves_with_any_reader_visible_change():
-    story = make_story()
-    stamp = lambda: Story.objects.with_content_stamp().get(pk=story.pk).content_stamp  # noqa: E731
-    before = stamp()
-    event = make_event(story)
-    after_event = stamp()
-    assert after_event != before
-    event.title = "Renamed"
-    event.save()
-    assert stamp() != after_event
-
-
-def test_content_stamp_moves_when_scheduled_content_comes_due():
-    story = make_story()
-    event = make_event(story, published_at=timezone.now() + timedelta(hours=1))
-    scheduled = Story.objects.with_content_stamp().get(pk=story.pk).content_stamp
-    Event.objects.filter(pk=event.pk).update(published_at=timezone.now() - timedelta(seconds=1),
-                                             updated_at=event.updated_at)
-    assert Story.objects.with_content_stamp().get(pk=story.pk).content_stamp != scheduled
 
 
 def _redis_reachable() -> bool:
@@ -198,49 +174,6 @@ def test_a_stamped_page_changes_as_soon_as_its_content_does(client):
     claim.text = "Exports fell 34.7% in May"
     claim.save()
     assert "34.7%" in client.get(claim.get_absolute_url()).content.decode()
-
-
-def test_site_stamp_moves_when_a_citation_or_correction_is_added():
-    from stories.caching import site_stamp
-    from stories.models import Correction
-
-    from .factories import cite, make_claim, make_source
-
-    story = make_story()
-    before = site_stamp()
-    cite(make_source(), "talks", claim=make_claim(story=story))
-    after_citation = site_stamp()
-    assert after_citation != before
-    Correction.objects.create(update=make_update(story=story), note="Fixed a name.")
-    assert site_stamp() != after_citation
-
-
-@pytest.mark.django_db(transaction=True)  # a real reconnect, outside any test transaction
-def test_site_stamp_keeps_working_after_the_database_connection_is_replaced():
-    from stories.caching import site_stamp
-
-    make_story()
-    before = site_stamp()
-    connection.close()  # CONN_MAX_AGE expiry or a failed health check: a new database session
-    assert site_stamp() == before
-    make_update(story=Story.objects.get())
-    assert site_stamp() != before
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL sessions only")
-@pytest.mark.django_db(transaction=True)
-def test_behind_a_transaction_pooler_the_stamp_prepares_nothing(django_assert_num_queries):
-    from stories.caching import site_stamp
-
-    make_story()
-    connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] = True
-    try:
-        connection.close()
-        with django_assert_num_queries(1) as captured:
-            site_stamp()
-    finally:
-        connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] = False
-    assert "PREPARE" not in captured.captured_queries[0]["sql"].upper()
 
 
 def test_api_answers_come_from_the_stamped_cache_with_their_etag(client, django_assert_num_queries):

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from stories import publishing
+from stories import locking, merging, permissions, publishing, review
 from stories.models import (
     Actor,
     ActorAlias,
@@ -118,21 +118,21 @@ def test_an_image_without_alt_text_cannot_be_published(editor):
     story = make_story(**draft())
     # The database refuses an image without alt at all; the rule is checked before it gets there.
     story.lead_image, story.lead_image_alt = "stories/x.jpg", ""
-    assert publishing.publish_blockers(story) == ["Describe the image in its alt text before publishing."]
+    assert permissions.publish_blockers(story) == ["Describe the image in its alt text before publishing."]
 
 
 # --- Role rules --------------------------------------------------------------------------------
 
 
 def test_reporter_may_edit_drafts_but_not_published_work(reporter, editor):
-    assert publishing.can_change(reporter, make_update(**draft()))
-    assert not publishing.can_change(reporter, make_update())
-    assert publishing.can_change(editor, make_update())
+    assert permissions.can_change(reporter, make_update(**draft()))
+    assert not permissions.can_change(reporter, make_update())
+    assert permissions.can_change(editor, make_update())
 
 
 def test_nobody_deletes_published_work_before_unpublishing_it(editor):
-    assert not publishing.can_delete(editor, make_story())
-    assert publishing.can_delete(editor, make_story(**draft()))
+    assert not permissions.can_delete(editor, make_story())
+    assert permissions.can_delete(editor, make_story(**draft()))
 
 
 def test_reporter_cannot_set_a_verification_status(reporter):
@@ -140,7 +140,7 @@ def test_reporter_cannot_set_a_verification_status(reporter):
     before = Claim.objects.get(pk=claim.pk)
     claim.verification_status = VerificationStatus.CORROBORATED
     with pytest.raises(PermissionDenied):
-        publishing.check_desk_change(user=reporter, before=before, after=claim)
+        permissions.check_desk_change(user=reporter, before=before, after=claim)
 
 
 # --- Saving from the desk: versions, corrections, status history -------------------------------
@@ -148,7 +148,7 @@ def test_reporter_cannot_set_a_verification_status(reporter):
 
 def test_every_desk_save_bumps_the_version(editor):
     story = make_story()
-    before = publishing.lock_for_edit(Story, story.pk)
+    before = locking.lock_for_edit(Story, story.pk)
     story.title = "New title"
     publishing.save_from_desk(obj=story, user=editor, before=before)
     assert Story.objects.get(pk=story.pk).version == 2
@@ -156,11 +156,11 @@ def test_every_desk_save_bumps_the_version(editor):
 
 def test_describe_changes_since_names_the_person_the_time_and_the_fields(editor):
     story = make_story(title="Talks open")
-    before = publishing.lock_for_edit(Story, story.pk)
+    before = locking.lock_for_edit(Story, story.pk)
     story.title = "Talks open at Lancaster House"
     publishing.save_from_desk(obj=story, user=editor, before=before)
 
-    message = publishing.describe_changes_since(Story.objects.get(pk=story.pk), 1)
+    message = locking.describe_changes_since(Story.objects.get(pk=story.pk), 1)
 
     assert message.startswith("editor saved this story at ")
     assert ("BST" in message) or ("GMT" in message)
@@ -193,7 +193,7 @@ def test_a_correction_without_a_note_is_refused(editor):
 
 def test_editing_a_draft_update_does_not_move_the_poll_cursor(editor):
     update = make_update(**draft())
-    before = publishing.lock_for_edit(Update, update.pk)
+    before = locking.lock_for_edit(Update, update.pk)
     update.body = "Still drafting."
     publishing.save_from_desk(obj=update, user=editor, before=before)
     assert Update.objects.get(pk=update.pk).sequence == 0
@@ -203,7 +203,7 @@ def test_editing_a_draft_update_does_not_move_the_poll_cursor(editor):
 def test_changing_a_claims_status_on_the_desk_records_who_from_to_and_why(editor):
     claim = make_claim(verification_status=VerificationStatus.UNVERIFIED)
     source = make_source()
-    before = publishing.lock_for_edit(Claim, claim.pk)
+    before = locking.lock_for_edit(Claim, claim.pk)
     claim.verification_status = VerificationStatus.DISPUTED
     publishing.save_from_desk(obj=claim, user=editor, before=before, status_note="Beijing denies it.",
                               prompted_by_source=source)
@@ -218,7 +218,7 @@ def test_editing_a_sources_text_keeps_the_old_text_and_moves_citations_to_their_
     source = make_source(text="Alpha. The minister said talks went well.")
     claim = make_claim()
     citation = cite(source, "talks went well", claim=claim)
-    before = publishing.lock_for_edit(type(source), source.pk)
+    before = locking.lock_for_edit(type(source), source.pk)
     source.text = "Update: Alpha. The minister said talks went well."
     publishing.save_from_desk(obj=source, user=editor, before=before)
 
@@ -232,7 +232,7 @@ def test_editing_a_sources_text_keeps_the_old_text_and_moves_citations_to_their_
 
 def test_bulk_verification_records_an_entry_per_changed_claim(editor):
     first, second = make_claim(), make_claim(verification_status=VerificationStatus.DISPUTED)
-    changed = publishing.set_verification_status(
+    changed = review.set_verification_status(
         claims=Claim.objects.filter(pk__in=[first.pk, second.pk]), status=VerificationStatus.DISPUTED,
         user=editor, note="Contradicted by the Commerce Ministry.",
     )
@@ -247,7 +247,7 @@ def test_bulk_verification_records_an_entry_per_changed_claim(editor):
 def test_reporter_cannot_bulk_verify(reporter):
     claim = make_claim()
     with pytest.raises(PermissionDenied):
-        publishing.set_verification_status(claims=[claim], status=VerificationStatus.CORROBORATED, user=reporter)
+        review.set_verification_status(claims=[claim], status=VerificationStatus.CORROBORATED, user=reporter)
     assert not ClaimStatusChange.objects.exists()
 
 
@@ -260,7 +260,7 @@ def test_accepting_a_candidate_sets_claimant_kind_status_and_reviewer(editor):
     candidate = make_claim(story=None, review_state=ReviewState.CANDIDATE, kind=ClaimKind.DIRECT_QUOTE,
                            verification_status=VerificationStatus.UNREVIEWED, **draft())
 
-    claim = publishing.accept_candidate(
+    claim = review.accept_candidate(
         claim=candidate, user=editor, kind=ClaimKind.DIRECT_QUOTE, claimant=speaker,
         verification_status=VerificationStatus.UNVERIFIED, story=story, publish_now=True,
     )
@@ -274,9 +274,9 @@ def test_accepting_a_candidate_sets_claimant_kind_status_and_reviewer(editor):
 
 def test_a_rejected_candidate_cannot_be_accepted_later_by_a_stale_page(editor):
     candidate = make_claim(review_state=ReviewState.CANDIDATE, **draft())
-    publishing.reject_candidate(claim=candidate, user=editor)
+    review.reject_candidate(claim=candidate, user=editor)
     with pytest.raises(ValidationError):
-        publishing.accept_candidate(claim=candidate, user=editor, kind=ClaimKind.ASSERTION,
+        review.accept_candidate(claim=candidate, user=editor, kind=ClaimKind.ASSERTION,
                                     verification_status=VerificationStatus.UNVERIFIED)
     assert Claim.objects.get(pk=candidate.pk).review_state == ReviewState.REJECTED
 
@@ -297,7 +297,7 @@ def test_merging_actors_moves_claims_events_mentions_members_and_aliases_in_one_
     source = make_source()
     Mention.objects.create(source=source, actor=duplicate, start=4, end=12)
 
-    result = publishing.merge_actors(survivor=survivor, duplicates=[duplicate], user=editor)
+    result = merging.merge_actors(survivor=survivor, duplicates=[duplicate], user=editor)
 
     assert not Actor.objects.filter(pk=duplicate.pk).exists()
     assert Claim.objects.get(pk=claim.pk).claimant == survivor
@@ -319,7 +319,7 @@ def test_merging_actors_moves_claims_events_mentions_members_and_aliases_in_one_
 def test_only_editors_merge_actors(reporter):
     survivor, duplicate = make_actor(), make_actor()
     with pytest.raises(PermissionDenied):
-        publishing.merge_actors(survivor=survivor, duplicates=[duplicate], user=reporter)
+        merging.merge_actors(survivor=survivor, duplicates=[duplicate], user=reporter)
     assert Actor.objects.filter(pk=duplicate.pk).exists()
 
 
@@ -328,7 +328,7 @@ def test_citations_stay_exact_when_their_claim_moves_to_the_survivor(editor):
     source = make_source()
     claim = make_claim(claimant=duplicate)
     cite(source, "talks are going well", claim=claim)
-    publishing.merge_actors(survivor=survivor, duplicates=[duplicate], user=editor)
+    merging.merge_actors(survivor=survivor, duplicates=[duplicate], user=editor)
     citation = Citation.objects.get(claim=claim)
     assert source.text[citation.start:citation.end] == "talks are going well"
     assert citation.claim.claimant == survivor

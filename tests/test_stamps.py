@@ -3,12 +3,34 @@ readers could see, whatever path made it."""
 
 import io
 import json
+from datetime import timedelta
 
 import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection, transaction
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from stories.models import Claim, PublicationStatus, Story, Update
+from stories import stamps
+from stories.merging import merge_actors
+from stories.models import (
+    Claim,
+    ClaimStatusChange,
+    Correction,
+    Event,
+    PublicationStatus,
+    Rendition,
+    Source,
+    SourceRevision,
+    Story,
+    Update,
+)
+from stories.stamps import site_stamp
+from tests.factories import make_actor, make_event, make_story, make_update
 
 pytestmark = pytest.mark.django_db
 SLUG = "us-china-trade-talks-london-2025"
@@ -46,3 +68,230 @@ def test_importing_a_bundle_that_only_links_an_update_to_a_claim_shows_the_link(
     section = story_page(client).split(f'id="update-{update.pk}"')[1].split("</article>")[0]
     assert f'href="{claim_url}"' in section
     assert claim.status == PublicationStatus.PUBLISHED
+
+
+# --- The stamp itself ---------------------------------------------------------------------------
+
+
+def test_stamp_moves_when_scheduled_content_comes_due():
+    story = make_story()
+    event = make_event(story, published_at=timezone.now() + timedelta(hours=1))
+    scheduled = site_stamp()
+    # Time passing is simulated by moving the publication time without the trigger's help:
+    # the stamp must still tell that the item is now due.
+    with connection.cursor() as cursor:
+        cursor.execute(f'UPDATE "{stamps.VERSION_TABLE}" SET n = n - 1')
+        Event.objects.filter(pk=event.pk).update(published_at=timezone.now() - timedelta(seconds=1))
+    assert site_stamp() != scheduled
+
+
+@pytest.mark.django_db(transaction=True)  # a real reconnect, outside any test transaction
+def test_site_stamp_keeps_working_after_the_database_connection_is_replaced():
+    make_story()
+    before = site_stamp()
+    connection.close()  # CONN_MAX_AGE expiry or a failed health check: a new database session
+    assert site_stamp() == before
+    make_update(story=Story.objects.get())
+    assert site_stamp() != before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL sessions only")
+@pytest.mark.django_db(transaction=True)
+def test_behind_a_transaction_pooler_the_stamp_prepares_nothing(django_assert_num_queries):
+    make_story()
+    connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] = True
+    try:
+        connection.close()
+        with django_assert_num_queries(1) as captured:
+            site_stamp()
+    finally:
+        connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] = False
+    assert "PREPARE" not in captured.captured_queries[0]["sql"].upper()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flush_never_takes_the_stamp_back_to_a_value_pages_were_cached_under():
+    make_story()
+    before = site_stamp()
+    call_command("flush", "--noinput", verbosity=0)
+    make_story()
+    assert site_stamp() != before
+
+
+# --- The contract: every table, every path ------------------------------------------------------
+
+
+@pytest.fixture
+def world(db):
+    """The London story as imported, plus a row in every table the import leaves empty."""
+    call_command("import_seeds", stdout=io.StringIO())
+    story = Story.objects.get(slug=SLUG)
+    editor = get_user_model().objects.create_user("contract-editor", first_name="Casey")
+    update = make_update(story=story, headline="Talks resume after lunch", author=editor)
+    claims = list(Claim.objects.published().filter(story=story).order_by("pk")[:2])
+    update.claims.add(claims[0])
+    update.events.add(Event.objects.filter(story=story).first())
+    claims[0].contradicts.add(claims[1])
+    Correction.objects.create(update=update, note="An earlier version said day three.")
+    source = Source.objects.order_by("pk").first()
+    SourceRevision.objects.create(source=source, text=source.text, sha256=source.sha256)
+    ClaimStatusChange.objects.create(claim=claims[0], from_status="unverified", to_status="unverified")
+    Rendition.objects.create(original="stories/lead.jpg", spec="card", file="renditions/lead.jpg", width=4, height=3)
+    return story
+
+
+def every_table() -> list:
+    config = apps.get_app_config("stories")
+    models = [m for m in config.get_models(include_auto_created=True) if m._meta.managed and not m._meta.proxy]
+    return sorted(models, key=lambda m: m._meta.db_table)
+
+
+def many_to_many_fields() -> list:
+    config = apps.get_app_config("stories")
+    return [
+        (model, field) for model in config.get_models() for field in model._meta.local_many_to_many
+    ]
+
+
+def test_every_table_of_the_app_is_tracked():
+    tracked = set(stamps.tracked_tables())
+    assert {model._meta.db_table for model in every_table()} <= tracked
+    assert {field.remote_field.through._meta.db_table for _, field in many_to_many_fields()} <= tracked
+
+
+@pytest.mark.parametrize("model", every_table(), ids=lambda m: m._meta.db_table)
+def test_every_kind_of_write_to_any_table_moves_the_stamp(world, model):
+    row = model._default_manager.order_by("pk").first()
+    assert row is not None, f"Add a {model.__name__} to the world fixture so its writes are checked."
+    table, pk = model._meta.db_table, model._meta.pk
+    seen = [site_stamp()]
+
+    def moved(path: str) -> None:
+        seen.append(site_stamp())
+        assert seen[-1] != seen[-2], f"{path} on {table} did not move the stamp"
+
+    some_field = next(f for f in model._meta.concrete_fields if not f.primary_key)
+    model._default_manager.filter(pk=row.pk).update(**{some_field.attname: F(some_field.attname)})
+    moved("QuerySet.update()")
+    with connection.cursor() as cursor:
+        cursor.execute(f'UPDATE "{table}" SET "{pk.column}" = "{pk.column}" WHERE "{pk.column}" = %s', [row.pk])
+    moved("raw SQL UPDATE")
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f'DELETE FROM "{table}" WHERE "{pk.column}" = %s', [row.pk])
+        moved("raw SQL DELETE")
+        model._default_manager.bulk_create([row])
+        moved("bulk_create()")
+        transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize(("model", "field"), many_to_many_fields(), ids=lambda v: getattr(v, "name", ""))
+def test_every_many_to_many_link_moves_the_stamp(world, model, field):
+    owner = model._default_manager.filter(story=world).order_by("pk").first()
+    target = field.related_model._default_manager.exclude(
+        pk__in=getattr(owner, field.name).values("pk")
+    ).exclude(pk=owner.pk).order_by("pk").first()
+    manager = getattr(owner, field.name)
+    for path, write in (
+        ("add()", lambda: manager.add(target)),
+        ("remove()", lambda: manager.remove(target)),
+        ("set()", lambda: manager.set([target])),
+        ("clear()", lambda: manager.clear()),
+    ):
+        before = site_stamp()
+        write()
+        assert site_stamp() != before, f"{model.__name__}.{field.name}.{path} did not move the stamp"
+
+
+@pytest.mark.parametrize("model", every_table(), ids=lambda m: m._meta.db_table)
+def test_after_a_write_to_any_table_the_story_page_is_rendered_afresh(client, world, model, django_assert_max_num_queries):
+    url = reverse("stories:story-detail", kwargs={"slug": SLUG})
+    client.get(url)
+    with django_assert_max_num_queries(1):
+        assert client.get(url).status_code == 200  # served whole from the stamped cache
+    row = model._default_manager.order_by("pk").first()
+    some_field = next(f for f in model._meta.concrete_fields if not f.primary_key)
+    model._default_manager.filter(pk=row.pk).update(**{some_field.attname: F(some_field.attname)})
+    with CaptureQueriesContext(connection) as rendered:
+        assert client.get(url).status_code == 200
+    assert len(rendered) > 1, f"a write to {model._meta.db_table} left the cached story page in place"
+
+
+# --- What readers see after each kind of write --------------------------------------------------
+
+
+def update_section(client, update) -> str:
+    return story_page(client).split(f'id="update-{update.pk}"')[1].split("</article>")[0]
+
+
+def test_story_page_shows_a_claim_linked_to_an_update_through_the_relation(client, world):
+    update = Update.objects.get(headline="Talks resume after lunch")
+    claim = Claim.objects.published().filter(story=world).exclude(updates=update).order_by("pk").last()
+    update_section(client, update)
+    update.claims.add(claim)
+    assert f'href="{claim.get_absolute_url()}"' in update_section(client, update)
+    update.claims.remove(claim)
+    assert f'href="{claim.get_absolute_url()}"' not in update_section(client, update)
+
+
+def test_story_page_shows_a_queryset_update_and_a_raw_sql_fix(client, world):
+    update = Update.objects.get(headline="Talks resume after lunch")
+    story_page(client)
+    Update.objects.filter(pk=update.pk).update(body="Negotiators returned at 14:00.")
+    assert "Negotiators returned at 14:00." in update_section(client, update)
+    with connection.cursor() as cursor:
+        cursor.execute(f'UPDATE "{Update._meta.db_table}" SET body = %s WHERE id = %s',
+                       ["Negotiators returned at 14:15.", update.pk])
+    assert "Negotiators returned at 14:15." in update_section(client, update)
+
+
+def test_story_page_drops_a_deleted_correction_and_a_deleted_citation(client, world):
+    update = Update.objects.get(headline="Talks resume after lunch")
+    assert "An earlier version said day three." in update_section(client, update)
+    Correction.objects.filter(update=update).delete()
+    assert "An earlier version said day three." not in update_section(client, update)
+
+
+def test_story_page_shows_a_scheduled_update_when_its_time_comes(client, world):
+    update = make_update(story=world, headline="Communique due at six", published_at=timezone.now() + timedelta(hours=1))
+    assert "Communique due at six" not in story_page(client)
+    with connection.cursor() as cursor:
+        # Time passes: no write that a trigger could see.
+        cursor.execute(f'UPDATE "{stamps.VERSION_TABLE}" SET n = n - 1')
+        Update.objects.filter(pk=update.pk).update(published_at=timezone.now() - timedelta(seconds=1))
+    assert "Communique due at six" in story_page(client)
+
+
+def test_story_page_names_the_survivor_after_actors_are_merged(client, world):
+    claim = Claim.objects.published().filter(story=world, claimant__isnull=False).select_related("claimant").first()
+    duplicate = claim.claimant
+    survivor = make_actor(name="Merged Survivor Name")
+    editor = get_user_model().objects.create_superuser("merging-editor")
+    page = client.get(claim.get_absolute_url()).content.decode()
+    assert duplicate.name in page
+    merge_actors(survivor=survivor, duplicates=[duplicate], user=editor)
+    assert "Merged Survivor Name" in client.get(claim.get_absolute_url()).content.decode()
+
+
+def test_story_page_shows_an_edit_made_through_the_admin_list(admin_client, client, world):
+    update = Update.objects.get(headline="Talks resume after lunch")
+    story_page(client)
+    changelist = reverse("admin:stories_update_changelist")
+    page = admin_client.get(changelist)
+    form = page.context["cl"].formset
+    data = {f"form-{key}": value for key, value in {
+        "TOTAL_FORMS": len(form.forms), "INITIAL_FORMS": len(form.forms), "MIN_NUM_FORMS": 0, "MAX_NUM_FORMS": 1000,
+    }.items()}
+    for index, row_form in enumerate(form.forms):
+        for name, field in row_form.fields.items():
+            value = row_form.initial.get(name, field.initial)
+            if name == "is_pinned" and row_form.instance.pk == update.pk:
+                value = True
+            if value is True:
+                data[f"form-{index}-{name}"] = "on"
+            elif value not in (None, False):
+                data[f"form-{index}-{name}"] = getattr(value, "pk", value)
+    data["_save"] = "Save"
+    response = admin_client.post(changelist, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert "Pinned" in update_section(client, update)

@@ -19,6 +19,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from stories.dates import Precision, format_moment, iso_for_precision
+from stories.stamps import request_stamp
 
 register = template.Library()
 
@@ -152,7 +153,7 @@ def excerpt_in_context(citation) -> SafeString:
     before = getattr(citation, "text_before", "") or ""
     after = getattr(citation, "text_after", "") or ""
     lead = "…" if citation.start > len(before) else ""
-    trail = "…" if after and len(after) >= 160 else ""
+    trail = "…" if after and len(after) >= getattr(citation, "context_chars", 160) else ""
     return format_html(
         "{}{}<mark>{}</mark>{}{}",
         lead, _trim_start(before) if lead else before, citation.excerpt,
@@ -202,23 +203,11 @@ def highlight_citations(text: str, citations) -> SafeString:
 # --- Fragment cache ------------------------------------------------------------------------------
 
 
-def _fingerprint(obj, depth: int = 0) -> tuple:
-    """What a rendered fragment of obj depends on: its own version and that of what was prefetched."""
-    parts: list = [obj._meta.label_lower, obj.pk, getattr(obj, "version", None), str(getattr(obj, "updated_at", ""))]
-    if hasattr(obj, "is_published"):
-        # A scheduled row comes out with no write: its visibility is part of what was rendered.
-        parts.append(obj.is_published())
-    backing = getattr(type(obj), "backing", None)
-    if backing is not None:
-        parts.append(obj.backing.independent_sources)
-    if depth < 2:
-        # Joined rows (select_related: claimant, story, source) and prefetched lists alike.
-        for name, related in sorted(obj._state.fields_cache.items()):
-            if related is not None:
-                parts.append((name, _fingerprint(related, depth + 1)))
-        for name, related in sorted(getattr(obj, "_prefetched_objects_cache", {}).items()):
-            parts.append((name, tuple(_fingerprint(item, depth + 1) for item in related)))
-    return tuple(parts)
+def _identity(value) -> object:
+    """How a fragment names what it shows: a row by its model and pk, anything else as it is.
+    What the row and its relations hold is covered by the content stamp in the key."""
+    meta = getattr(value, "_meta", None)
+    return (meta.label_lower, value.pk) if meta is not None else value
 
 
 class CachedFragmentNode(template.Node):
@@ -229,8 +218,8 @@ class CachedFragmentNode(template.Node):
         # A preview shows drafts to one editor: it must never put them where readers could get them.
         if context.get("is_preview"):
             return self.nodelist.render(context)
-        values = [expression.resolve(context) for expression in self.vary_on]
-        parts = [_fingerprint(v) if hasattr(v, "_meta") else v for v in values]
+        parts = [context.get("stamp") or request_stamp(context.get("request"))]
+        parts += [_identity(expression.resolve(context)) for expression in self.vary_on]
         digest = hashlib.sha256(repr(parts).encode()).hexdigest()
         key = make_template_fragment_key(f"reader.{self.name}", [digest])
         html = cache.get(key)
@@ -244,8 +233,10 @@ class CachedFragmentNode(template.Node):
 def cached_fragment(parser, token):
     """{% cached_fragment "update" update story.timezone %}…{% endcached_fragment %}
 
-    Caches the HTML keyed on each object's pk, version, updated_at and those of its prefetched
-    relations, so any reader-visible change renders afresh. Skipped entirely on preview pages.
+    Caches the HTML keyed on the content stamp (stories/stamps.py) and on what it shows, so any
+    change readers could see renders afresh, and pages rendered under one stamp share their
+    pieces (the story page, the update lists and the poll show one rendering of each update).
+    Skipped entirely on preview pages.
     """
     bits = token.split_contents()
     if len(bits) < 3:

@@ -1,0 +1,101 @@
+"""Who may change what on the desk, and what may go out to readers.
+
+Reporters draft and propose; editors publish, schedule, unpublish, verify, review and merge.
+`check_desk_change()` is what every admin path (change form, list_editable, bulk action, revert)
+and every service asks before it writes, so hiding a button is never the only thing stopping a
+reporter.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from .models import Claim, PublicationStatus, Publishable, ReviewState, Update, VerificationStatus
+
+
+def can_publish(user, model: type[Publishable] | Publishable) -> bool:
+    """Whether `user` may publish, schedule and unpublish rows of this model (editors)."""
+    return user.has_perm(f"stories.publish_{model._meta.model_name}")
+
+
+def can_verify(user) -> bool:
+    return user.has_perm("stories.verify_claim")
+
+
+def can_review(user) -> bool:
+    return user.has_perm("stories.review_claim")
+
+
+def can_merge_actors(user) -> bool:
+    return user.has_perm("stories.merge_actors")
+
+
+def can_change(user, obj: Publishable) -> bool:
+    """Reporters edit drafts; published work (live or scheduled) is changed only by those who may publish it.
+
+    A published update's words are changed by a correction, which needs `correct_update` as well.
+    """
+    if obj.pk is None or obj.status == PublicationStatus.DRAFT:
+        return True
+    if isinstance(obj, Update):
+        return can_publish(user, obj) and user.has_perm("stories.correct_update")
+    return can_publish(user, obj)
+
+
+def can_delete(user, obj: Publishable) -> bool:
+    """Published work is never deleted from under readers: it is unpublished first (keeping its history)."""
+    return obj.status == PublicationStatus.DRAFT
+
+
+def publish_blockers(obj: Publishable) -> list[str]:
+    """Why `obj` cannot be published as it stands (empty when it can)."""
+    problems = []
+    if isinstance(obj, Claim):
+        if obj.review_state != ReviewState.ACCEPTED:
+            problems.append("Only an accepted claim can be published; review the candidate first.")
+        if obj.story_id is None:
+            problems.append("A claim needs a story before it can be published.")
+    for image, alt in (("lead_image", "lead_image_alt"), ("photo", "photo_alt"), ("image", "image_alt")):
+        if getattr(obj, image, None) and not getattr(obj, alt, "").strip():
+            problems.append("Describe the image in its alt text before publishing.")
+    return problems
+
+
+def _publication_changed(before: Publishable | None, after: Publishable) -> bool:
+    if before is None:
+        return after.status == PublicationStatus.PUBLISHED
+    if before.status != after.status:
+        return True
+    return after.status == PublicationStatus.PUBLISHED and before.published_at != after.published_at
+
+
+def check_desk_change(*, user, before: Publishable | None, after: Publishable) -> None:
+    """Raise PermissionDenied if `user` may not turn `before` (None when adding) into `after`.
+
+    Raise ValidationError if the change is allowed but `after` cannot be published as it stands.
+    """
+    if before is not None and not can_change(user, before):
+        raise PermissionDenied(
+            f"This {after._meta.verbose_name} is published: only an editor can change it."
+        )
+    if _publication_changed(before, after):
+        if not can_publish(user, after):
+            raise PermissionDenied(
+                f"Only an editor can publish, schedule or unpublish a {after._meta.verbose_name}; "
+                "save it as a draft and an editor will publish it."
+            )
+        if after.status == PublicationStatus.PUBLISHED and (problems := publish_blockers(after)):
+            raise ValidationError(problems)
+    if isinstance(after, Claim):
+        old_status = before.verification_status if before else VerificationStatus.UNREVIEWED
+        if after.verification_status != old_status and not can_verify(user):
+            raise PermissionDenied("Only an editor can set a claim's verification status.")
+        old_review = before.review_state if before else ReviewState.ACCEPTED
+        if after.review_state != old_review and not can_review(user):
+            raise PermissionDenied("Only an editor can accept or reject candidate claims.")
+
+
+def require(allowed: bool, message: str) -> None:
+    """Refuse with `message` unless `allowed`: services check roles themselves, whoever calls them."""
+    if not allowed:
+        raise PermissionDenied(message)
