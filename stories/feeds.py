@@ -1,7 +1,7 @@
 """RSS and Atom feeds: the site's stories, and each story's updates.
 
 Only published rows, always through `published()`. A corrected update keeps its id and link and
-moves its `updated` time to the latest correction, with the correction notes in its description,
+moves its `updated` time (`Update.last_changed_for_readers()`), with the correction notes in its description,
 so feed readers show it as an updated entry instead of a new post.
 """
 
@@ -28,11 +28,6 @@ def update_description(update: Update) -> str:
     )
     # linebreaks_filter returns safe HTML (django.utils.html.linebreaks a plain str format_html would escape again).
     return format_html("{}{}", linebreaks_filter(update.body, autoescape=True), notes)
-
-
-def update_last_changed(update: Update):
-    """When readers last saw the update change: its publication, or its latest correction."""
-    return max([update.published_at, *(c.corrected_at for c in update.corrections.all())])
 
 
 class LatestStoriesFeed(Feed):
@@ -98,7 +93,7 @@ class StoryUpdatesFeed(Feed):
         return update.published_at
 
     def item_updateddate(self, update: Update):
-        return update_last_changed(update)
+        return update.last_changed_for_readers()
 
 
 class StoryUpdatesAtomFeed(StoryUpdatesFeed):

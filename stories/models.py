@@ -111,6 +111,10 @@ class Publishable(models.Model):
             and self.published_at > timezone.now()
         )
 
+    def last_changed_for_readers(self):
+        """When readers last saw this change: when it came out, or a later save of it."""
+        return max(moment for moment in (self.published_at, self.updated_at) if moment)
+
     @property
     def desk_tzinfo(self) -> zoneinfo.ZoneInfo:
         """The zone the desk enters and shows this object's times in: its story's, else the desk's."""
@@ -434,15 +438,16 @@ class EventQuerySet(StoryContentQuerySet):
             Prefetch("citations", queryset=Citation.objects.backing())
         )
 
+    def with_published_participants(self):
+        """Prefetch `published_participations`: who took part, as far as readers may see them."""
+        return self.prefetch_related(
+            Prefetch("participations", queryset=EventParticipation.objects.published(), to_attr="published_participations")
+        )
+
     def for_detail_page(self):
         """Return events with everything the event page shows, each list reader-visible only."""
-        return self.select_related("story").prefetch_related(
+        return self.select_related("story").with_published_participants().prefetch_related(
             Prefetch("citations", queryset=Citation.objects.backing().in_context()),
-            Prefetch(
-                "participations",
-                queryset=EventParticipation.objects.filter(actor__in=Actor.objects.published())
-                .select_related("actor").order_by("actor__name"),
-            ),
             Prefetch("claims_made", queryset=Claim.objects.published().for_list()),
             Prefetch("outcome_of", queryset=Claim.objects.published().for_list()),
             Prefetch(
@@ -518,10 +523,18 @@ class Event(Publishable):
         return backing_for(self.citations.all())
 
 
+class EventParticipationQuerySet(models.QuerySet):
+    def published(self):
+        """Return participations readers may see (their actor is published), with the actor, by name."""
+        return self.filter(actor__in=Actor.objects.published()).select_related("actor").order_by("actor__name")
+
+
 class EventParticipation(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="participations")
     actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="participations")
     role = models.CharField(max_length=200, blank=True, help_text="e.g. host, lead negotiator")
+
+    objects = EventParticipationQuerySet.as_manager()
 
     class Meta:
         ordering = ["event", "actor__name"]
@@ -942,6 +955,11 @@ class Update(Publishable):
 
     def get_absolute_url(self) -> str:
         return reverse("stories:update-detail", kwargs={"slug": self.story.slug, "pk": self.pk})
+
+    def last_changed_for_readers(self):
+        """When readers last saw the update change: it came out, was edited, or corrected
+        (prefetch `corrections`). Feeds, JSON-LD and the sitemap all give this answer."""
+        return max([super().last_changed_for_readers(), *(c.corrected_at for c in self.corrections.all())])
 
     @cached_property
     def backing(self) -> Backing:

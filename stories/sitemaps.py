@@ -27,68 +27,34 @@ class StorySitemap(Sitemap):
         return max(moment for moment in (story.updated_at, story.last_update_published) if moment)
 
 
-class UpdateSitemap(Sitemap):
-    changefreq = "daily"
-    priority = 0.6
+class PublishedSitemap(Sitemap):
+    """Published rows of one kind, each dated by when readers last saw it change."""
+
+    def __init__(self, rows, *, changefreq: str, priority: float) -> None:
+        # A function, so "published" is worked out at each request, not once at import.
+        self.rows, self.changefreq, self.priority = rows, changefreq, priority
 
     def items(self):
-        return Update.objects.published().select_related("story").order_by("-published_at", "-pk")
+        return self.rows()
 
-    def lastmod(self, update: Update):
-        return max(update.updated_at, update.published_at)
-
-
-class EventSitemap(Sitemap):
-    changefreq = "daily"
-    priority = 0.5
-
-    def items(self):
-        return Event.objects.published().select_related("story").order_by("pk")
-
-    def lastmod(self, event: Event):
-        return max(event.updated_at, event.published_at)
-
-
-class ClaimSitemap(Sitemap):
-    changefreq = "daily"
-    priority = 0.5
-
-    def items(self):
-        return Claim.objects.published().order_by("pk")
-
-    def lastmod(self, claim: Claim):
-        return max(claim.updated_at, claim.published_at)
-
-
-class ActorSitemap(Sitemap):
-    changefreq = "weekly"
-    priority = 0.4
-
-    def items(self):
-        return Actor.objects.published().order_by("pk")
-
-    def lastmod(self, actor: Actor):
-        return max(actor.updated_at, actor.published_at)
-
-
-class SourceSitemap(Sitemap):
-    changefreq = "weekly"
-    priority = 0.3
-
-    def items(self):
-        return Source.objects.published().defer("text").order_by("pk")
-
-    def lastmod(self, source: Source):
-        return max(source.updated_at, source.published_at)
+    def lastmod(self, obj):
+        return obj.last_changed_for_readers()
 
 
 SITEMAPS = {
     "stories": StorySitemap,
-    "updates": UpdateSitemap,
-    "events": EventSitemap,
-    "claims": ClaimSitemap,
-    "actors": ActorSitemap,
-    "sources": SourceSitemap,
+    "updates": PublishedSitemap(
+        lambda: Update.objects.published().select_related("story").prefetch_related("corrections").order_by("-published_at", "-pk"),
+        changefreq="daily", priority=0.6,
+    ),
+    "events": PublishedSitemap(
+        lambda: Event.objects.published().select_related("story").order_by("pk"), changefreq="daily", priority=0.5
+    ),
+    "claims": PublishedSitemap(lambda: Claim.objects.published().order_by("pk"), changefreq="daily", priority=0.5),
+    "actors": PublishedSitemap(lambda: Actor.objects.published().order_by("pk"), changefreq="weekly", priority=0.4),
+    "sources": PublishedSitemap(
+        lambda: Source.objects.published().defer("text").order_by("pk"), changefreq="weekly", priority=0.3
+    ),
 }
 
 

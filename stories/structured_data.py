@@ -34,12 +34,6 @@ def _compact(data: dict) -> dict:
     return {key: value for key, value in data.items() if value not in (None, "", [])}
 
 
-def update_last_modified(update: Update) -> datetime:
-    """When readers last saw the update change: publication, an edit, or its latest correction."""
-    corrections = [c.corrected_at for c in update.corrections.all()]
-    return max([update.published_at, update.updated_at, *corrections])
-
-
 def blog_update(update: Update, *, build_uri=None) -> dict:
     """One liveBlogUpdate item: a BlogPosting with its corrections (prefetch `corrections`)."""
     data = {
@@ -49,7 +43,7 @@ def blog_update(update: Update, *, build_uri=None) -> dict:
         "headline": update.headline[:110],
         "articleBody": update.body,
         "datePublished": _iso(update.published_at),
-        "dateModified": _iso(update_last_modified(update)),
+        "dateModified": _iso(update.last_changed_for_readers()),
     }
     corrections = [
         {"@type": "CorrectionComment", "text": c.note, "datePublished": _iso(c.corrected_at)}
@@ -67,7 +61,7 @@ def story_json_ld(story: Story, updates=(), *, build_uri=None, now: datetime | N
     """
     now = now or timezone.now()
     updates = list(updates)
-    modified = max([story.published_at, story.updated_at, *(update_last_modified(u) for u in updates)])
+    modified = max([story.published_at, story.updated_at, *(u.last_changed_for_readers() for u in updates)])
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",

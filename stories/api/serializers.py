@@ -120,7 +120,7 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_claimant(self, claim: Claim) -> str | None:
-        claimant = getattr(claim, "published_claimant", None)
+        claimant = claim.visible_claimant
         return claimant.slug if claimant else None
 
 

@@ -17,7 +17,6 @@ from stories.models import (
     ClaimStatusChange,
     Correction,
     Event,
-    EventParticipation,
     Source,
     Story,
     Update,
@@ -86,13 +85,7 @@ class EventViewSet(ConditionalReadOnlyViewSet):
     filterset_class = filters.EventFilter
 
     def get_queryset(self):
-        return Event.objects.published().select_related("story").prefetch_related(
-            Prefetch(
-                "participations",
-                queryset=EventParticipation.objects.filter(actor__in=Actor.objects.published())
-                .select_related("actor").order_by("actor__name"),
-                to_attr="published_participations",
-            ),
+        return Event.objects.published().select_related("story").with_published_participants().prefetch_related(
             published_citations(),
         )
 
@@ -114,8 +107,7 @@ class ClaimViewSet(ConditionalReadOnlyViewSet):
     filterset_class = filters.ClaimFilter
 
     def get_queryset(self):
-        return Claim.objects.published().select_related("story").prefetch_related(
-            Prefetch("claimant", queryset=Actor.objects.published(), to_attr="published_claimant"),
+        return Claim.objects.published().select_related("story", "claimant").prefetch_related(
             published_citations(),
             Prefetch("status_changes", queryset=ClaimStatusChange.objects.order_by("changed_at", "pk")),
         )

@@ -16,10 +16,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import images, locking, permissions, publishing
-from .citations import occurrences
-from .dates import format_moment, moment_as_written, parse_moment
-from .models import (
+from stories import images, locking, permissions, publishing
+from stories.citations import occurrences
+from stories.dates import format_moment, moment_as_written, parse_moment
+from stories.models import (
     Actor,
     Citation,
     Claim,

@@ -1,0 +1,205 @@
+"""The base of every publishable model's admin: roles, optimistic locking, story-zone times,
+publish actions and revisions, the same on every path (change form, list edits, bulk actions,
+revert). Every write goes through `stories.publishing.save_from_desk()`.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, router, transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from stories import images, permissions, publishing
+from stories.dates import Precision, format_moment
+from stories.models import (
+    Actor,
+    Claim,
+    Event,
+    PublicationStatus,
+    Rendition,
+    Story,
+    Update,
+)
+from stories.preview import preview_url
+
+from . import forms as desk_forms
+
+IMAGE_FIELDS = {Story: "lead_image", Actor: "photo", Update: "image"}
+DESK_ZONE_SOURCE = {Story: "timezone", Event: "story__timezone", Claim: "story__timezone", Update: "story__timezone"}
+
+
+def desk_time(moment, tz) -> str:
+    return format_moment(moment, Precision.MINUTE, tz) if moment else "—"
+
+
+def preview_link(obj) -> str | None:
+    """The signed preview link, or None while the preview page's URL is not routed."""
+    try:
+        return preview_url(obj)
+    except (NoReverseMatch, ValueError):
+        return None
+
+
+def default_zone() -> zoneinfo.ZoneInfo:
+    from django.conf import settings
+
+    return zoneinfo.ZoneInfo(settings.NEWSROOM_DESK_TIME_ZONE)
+
+
+# --- The base of every publishable model's admin -----------------------------------------------
+
+
+class DeskAdmin(SimpleHistoryAdmin):
+    """Roles, optimistic locking, story-zone times, publish actions and revisions for one model."""
+
+    form = desk_forms.DeskForm
+    actions = ["publish_now", "unpublish"]
+    desk_hidden_fields = ("seen_version",)
+    formfield_overrides = {
+        models.ImageField: {"form_class": desk_forms.DeskImageField},
+        models.DateTimeField: {"widget": desk_forms.StoryTimeWidget},
+        models.URLField: {"assume_scheme": "https"},
+    }
+    history_list_display = ["history_change_reason"]
+
+    # Permissions: what the roles allow is decided in publishing, per object.
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or permissions.can_change(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or permissions.can_delete(request.user, obj))
+
+    def has_publish_permission(self, request) -> bool:
+        return permissions.can_publish(request.user, self.model)
+
+    # Forms
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return desk_forms.for_user(
+            form, request.user, revert=getattr(request, "desk_revert", False),
+            publish_now="_publish_now" in request.POST,
+        )
+
+    def get_changelist_form(self, request, **kwargs):
+        kwargs.setdefault("form", desk_forms.DeskForm)
+        return desk_forms.for_user(super().get_changelist_form(request, **kwargs), request.user)
+
+    def get_fields(self, request, obj=None):
+        return [f for f in super().get_fields(request, obj) if f not in self.desk_hidden_fields]
+
+    def save_model(self, request, obj, form, change):
+        extra = form.desk_save_kwargs() if hasattr(form, "desk_save_kwargs") else {}
+        try:
+            publishing.save_from_desk(
+                obj=obj, user=request.user, before=getattr(form, "locked_current", None), **extra
+            )
+        except ValidationError as invalid:
+            # The form checks the same rules first; reaching here means a rule changed under it.
+            raise PermissionDenied("; ".join(invalid.messages)) from invalid
+        image_field = IMAGE_FIELDS.get(type(obj))
+        if image_field and getattr(obj, image_field):
+            images.renditions(getattr(obj, image_field).name)
+
+    # Times in the story's zone: the whole request, rendering included, runs in it.
+    def desk_zone(self, request, object_id=None) -> zoneinfo.ZoneInfo:
+        name = None
+        lookup = DESK_ZONE_SOURCE.get(self.model)
+        if object_id is not None and lookup:
+            name = self.model.objects.filter(pk=object_id).values_list(lookup, flat=True).first()
+        elif request.GET.get("story", "").isdigit():
+            name = Story.objects.filter(pk=request.GET["story"]).values_list("timezone", flat=True).first()
+        return zoneinfo.ZoneInfo(name) if name else default_zone()
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        zone = self.desk_zone(request, unquote(object_id) if object_id else None)
+        with timezone.override(zone):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        obj = self.model.objects.filter(pk=unquote(object_id)).first()
+        if obj is not None and not obj.is_published():
+            extra_context["preview_link"] = preview_link(obj)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        request.desk_revert = True
+        with transaction.atomic(using=router.db_for_write(self.model)), timezone.override(
+            self.desk_zone(request, unquote(object_id))
+        ):
+            response = super().history_form_view(request, object_id, version_id, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method != "POST":
+            return super().changelist_view(request, extra_context)
+        # One transaction around validation and save, so list_editable's version check holds its lock.
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            response = super().changelist_view(request, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+        return response
+
+    def view_on_site(self, obj):
+        return obj.get_absolute_url() if obj.is_published() else None
+
+    # Columns
+    @admin.display(description="On site", ordering="published_at")
+    def visibility(self, obj):
+        if obj.status == PublicationStatus.DRAFT:
+            return format_html('<span class="{}">Draft</span>', "desk-state desk-draft")
+        when = desk_time(obj.published_at, obj.desk_tzinfo)
+        if obj.is_scheduled():
+            return format_html('<span class="desk-state desk-scheduled">Scheduled {}</span>', when)
+        return format_html('<span class="desk-state desk-live">Published {}</span>', when)
+
+    # Actions
+    @admin.action(description="Publish now", permissions=["publish"])
+    def publish_now(self, request, queryset):
+        result = publishing.publish(objects=queryset, user=request.user)
+        self.report_bulk(request, result, "published")
+
+    @admin.action(description="Unpublish (content and history are kept)", permissions=["publish"])
+    def unpublish(self, request, queryset):
+        result = publishing.unpublish(objects=queryset, user=request.user)
+        self.report_bulk(request, result, "unpublished")
+
+    def report_bulk(self, request, result, verb: str) -> None:
+        noun = self.model._meta.verbose_name if result.changed == 1 else self.model._meta.verbose_name_plural
+        self.message_user(request, f"{result.changed} {noun} {verb}.", messages.SUCCESS)
+        for refusal in result.refused:
+            self.message_user(request, f"Not {verb}: {refusal}", messages.WARNING)
+
+    @admin.display(description="Image preview")
+    def image_preview(self, obj):
+        field = getattr(obj, IMAGE_FIELDS[type(obj)])
+        if not field:
+            return "—"
+        card = Rendition.objects.filter(original=field.name, spec="card").first()
+        if card is None:
+            return format_html('<a href="{}">{}</a>', field.url, field.name)
+        return format_html(
+            '<img src="{}" width="{}" height="{}" alt="" class="desk-image-preview">',
+            card.file.url, card.width, card.height,
+        )
+
+
+def add_citation_link(obj, target: str) -> str:
+    if obj is None or obj.pk is None:
+        return "Save first, then add citations."
+    url = reverse("admin:stories_citation_add") + f"?{target}={obj.pk}"
+    return format_html('<a class="button" href="{}">Add a citation: pick the words in a source</a>', url)

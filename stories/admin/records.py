@@ -1,0 +1,141 @@
+"""Records kept beside the content: citations (picked in the source text) and the supporting rows
+(status history, corrections, mentions, aliases, participations, revisions, renditions, imports).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path
+
+from stories.models import (
+    ActorAlias,
+    Citation,
+    ClaimStatusChange,
+    Correction,
+    EventParticipation,
+    ImportRecord,
+    Mention,
+    Rendition,
+    Source,
+    SourceRevision,
+)
+
+from . import forms as desk_forms
+
+
+# --- Citations ---------------------------------------------------------------------------------
+
+
+@admin.register(Citation)
+class CitationAdmin(admin.ModelAdmin):
+    form = desk_forms.CitationForm
+    change_form_template = "admin/stories/citation/change_form.html"
+    list_display = ["__str__", "source", "claim", "event", "start", "end", "is_stale"]
+    list_filter = ["is_stale", "source"]
+    list_select_related = ["source", "claim", "event"]
+    autocomplete_fields = ["claim", "event"]
+    search_fields = ["excerpt"]
+
+    class Media:
+        js = ["stories/admin/span_picker.js"]
+        css = {"all": ["stories/admin/desk.css"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("source__text")
+
+    def get_urls(self):
+        return [
+            path("source-text/<int:pk>/", self.admin_site.admin_view(self.source_text_view),
+                 name="stories_citation_source_text"),
+            *super().get_urls(),
+        ]
+
+    def source_text_view(self, request, pk):
+        """The verbatim text the span picker selects from (offsets are counted in code points)."""
+        if not self.admin_site._registry[Source].has_view_permission(request):
+            raise PermissionDenied
+        source = get_object_or_404(Source, pk=pk)
+        return JsonResponse({"title": source.title, "text": source.text})
+
+
+# --- Supporting records ------------------------------------------------------------------------
+
+
+@admin.register(ClaimStatusChange)
+class ClaimStatusChangeAdmin(admin.ModelAdmin):
+    """The verification history: kept, never edited."""
+
+    list_display = ["claim", "from_status", "to_status", "changed_by", "changed_at"]
+    list_filter = ["to_status"]
+    list_select_related = ["claim", "changed_by"]
+    date_hierarchy = "changed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Correction)
+class CorrectionAdmin(admin.ModelAdmin):
+    list_display = ["note", "update", "corrected_by", "corrected_at"]
+    list_select_related = ["update", "corrected_by"]
+    search_fields = ["note"]
+
+    def has_add_permission(self, request):
+        return False  # a correction is made by editing a published update
+
+
+@admin.register(Mention)
+class MentionAdmin(admin.ModelAdmin):
+    list_display = ["actor", "source", "start", "end"]
+    list_select_related = ["actor", "source"]
+    autocomplete_fields = ["actor"]
+    list_filter = ["source"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("source__text")
+
+
+@admin.register(ActorAlias)
+class ActorAliasAdmin(admin.ModelAdmin):
+    list_display = ["alias", "actor"]
+    list_select_related = ["actor"]
+    search_fields = ["alias", "actor__name"]
+    autocomplete_fields = ["actor"]
+
+
+@admin.register(EventParticipation)
+class EventParticipationAdmin(admin.ModelAdmin):
+    list_display = ["actor", "event", "role"]
+    list_select_related = ["actor", "event"]
+    autocomplete_fields = ["actor", "event"]
+
+
+@admin.register(SourceRevision)
+class SourceRevisionAdmin(admin.ModelAdmin):
+    list_display = ["source", "sha256", "replaced_at"]
+    list_select_related = ["source"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("source__text")
+
+
+@admin.register(Rendition)
+class RenditionAdmin(admin.ModelAdmin):
+    list_display = ["original", "spec", "width", "height"]
+    list_filter = ["spec"]
+    readonly_fields = ["original", "spec", "file", "width", "height"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+admin.site.register(ImportRecord, list_display=["key", "digest", "imported_at"])
