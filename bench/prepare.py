@@ -34,7 +34,7 @@ from django.urls import reverse  # noqa: E402
 
 from bench.synthetic import build_story, write_articles  # noqa: E402
 from stories.caching import clear_every_cache  # noqa: E402
-from stories.importers import load_seeds, read_seed_directory  # noqa: E402
+from stories.ingest.seeds import load_seeds, read_seed_directory  # noqa: E402
 from stories.models import Actor, Claim, Story, Update  # noqa: E402
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import exports, feeds, live, views
+from . import feeds, live, views
 
 app_name = "stories"
 
@@ -22,8 +22,8 @@ urlpatterns = [
     # Machine-readable: feeds, exports.
     path("stories/<slug:slug>/feed/rss/", feeds.StoryUpdatesFeed(), name="story-feed-rss"),
     path("stories/<slug:slug>/feed/atom/", feeds.StoryUpdatesAtomFeed(), name="story-feed-atom"),
-    path("stories/<slug:slug>/events.csv", exports.story_events_csv, name="story-events-csv"),
-    path("stories/<slug:slug>/timeline.json", exports.story_timeline_json, name="story-timeline-json"),
+    path("stories/<slug:slug>/events.csv", views.story_events_csv, name="story-events-csv"),
+    path("stories/<slug:slug>/timeline.json", views.story_timeline_json, name="story-timeline-json"),
     path("feed/rss/", feeds.LatestStoriesFeed(), name="feed-rss"),
     path("feed/atom/", feeds.LatestStoriesAtomFeed(), name="feed-atom"),
 ]

@@ -12,12 +12,15 @@ from zoneinfo import ZoneInfo
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When, Window
 from django.db.models.functions import RowNumber
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.functional import SimpleLazyObject
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from .caching import page_cache, stamped_page
+from .downloads import events_csv, timeline_json
 from .filters import ClaimFilter, EventFilter, UpdateFilter
 from .images import prepared_renditions
 from .models import (
@@ -381,3 +384,27 @@ def preview(request, token):
         raise Http404("This preview link is invalid or has expired.")
     fetch, render_page = PREVIEW_PAGES[type(obj)]
     return render_page(request, fetch(obj), is_preview=True)
+
+
+# --- Downloads ---------------------------------------------------------------------------------
+
+
+@require_GET
+def story_events_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """The story's published events as a CSV download."""
+    story = get_object_or_404(Story.objects.published(), slug=slug)
+    response = HttpResponse(
+        events_csv(story, base_url=request.build_absolute_uri("/")[:-1]), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{story.slug}-events.csv"'
+    patch_cache_control(response, public=True, max_age=300)
+    return response
+
+
+@require_GET
+def story_timeline_json(request: HttpRequest, slug: str) -> JsonResponse:
+    """The story's published events as a TimelineJS document."""
+    story = get_object_or_404(Story.objects.published(), slug=slug)
+    response = JsonResponse(timeline_json(story), json_dumps_params={"ensure_ascii": False})
+    patch_cache_control(response, public=True, max_age=300)
+    return response

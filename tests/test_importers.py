@@ -1,4 +1,5 @@
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -6,7 +7,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from stories.importers import SeedError, parse_annotation, parse_article
+from stories.ingest.annotations import parse_annotation
+from stories.ingest.articles import parse_article
+from stories.ingest.report import SeedError
 from stories.models import (
     Actor,
     ActorAlias,
@@ -342,9 +345,16 @@ def test_bom_and_crlf_are_normalised():
 def test_front_matter_gives_publisher_url_date_and_author():
     raw = b"---\npublisher: Example Wire\nurl: https://example.org/a\ndate: 2025-06-10\nauthor: A. Reporter\n---\nHeadline\n\nBody."
     article = parse_article(raw, name="a.txt", max_bytes=1000)
-    assert dict(article.meta) == {"publisher": "Example Wire", "url": "https://example.org/a",
-                                  "date": "2025-06-10", "author": "A. Reporter"}
-    assert article.text == "Headline\n\nBody."
+    assert dict(article.fields) == {
+        "publisher": "Example Wire", "url": "https://example.org/a",
+        "source_published_at": datetime(2025, 6, 10, tzinfo=UTC), "author": "A. Reporter",
+    }
+
+
+def test_a_front_matter_date_that_does_not_parse_names_the_file_before_anything_is_written():
+    raw = "---\ndate: the tenth of June\n---\nHeadline\n\nBody.".encode()
+    with pytest.raises(SeedError, match=r"^late\.txt: front matter: date 'the tenth of June' is not YYYY-MM-DD"):
+        parse_article(raw, name="late.txt", max_bytes=1000)
 
 
 def test_unknown_front_matter_key_is_refused():
@@ -353,7 +363,7 @@ def test_unknown_front_matter_key_is_refused():
 
 
 def test_annotation_with_duplicate_keys_is_refused():
-    raw = '[story]\nslug = "s"\ntitle = "S"\n[[claims]]\nkey = "a"\n[[claims]]\nkey = "a"\n'.encode()
+    raw = '[story]\nslug = "s"\ntitle = "S"\nstatus = "draft"\n[[claims]]\nkey = "a"\n[[claims]]\nkey = "a"\n'.encode()
     with pytest.raises(SeedError, match="key 'a' is used twice"):
         parse_annotation(raw, name="x.toml")
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from stories.exports import export_bundle
+from stories.ingest.bundles import export_bundle
 from stories.models import Story
 
 

@@ -4,7 +4,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from stories.importers import SeedError, load_seeds, read_seed_directory
+from stories.ingest.report import SeedError
+from stories.ingest.seeds import load_seeds, read_seed_directory
 
 log = logging.getLogger("newsroom.import")
 
@@ -33,8 +34,7 @@ class Command(BaseCommand):
         prefix = "Dry run, nothing written. Would import" if dry_run else "Imported"
         self.stdout.write(
             f"{prefix} {len(seeds.articles)} articles and {len(seeds.annotations)} annotation files: "
-            f"{report.total('created')} created, {report.total('updated')} updated, "
-            f"{report.total('unchanged')} unchanged."
+            f"{report.summary()}."
         )
         if verbosity >= 1:
             for line in report.lines():

@@ -3,7 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from stories.exports import BundleError, import_bundle
+from stories.ingest.bundles import import_bundle
+from stories.ingest.report import BundleError
 
 
 class Command(BaseCommand):
@@ -21,16 +22,11 @@ class Command(BaseCommand):
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise CommandError(f"{file} is not a UTF-8 JSON story bundle: {error}.") from None
         try:
-            result = import_bundle(bundle, dry_run=dry_run)
+            story, report = import_bundle(bundle, dry_run=dry_run)
         except BundleError as error:
             raise CommandError(f"Import failed, nothing was written. {file}: {str(error).rstrip('.')}.") from None
-        counts = result["counts"]
-        total = {outcome: sum(c[outcome] for c in counts.values()) for outcome in ("created", "updated", "unchanged")}
         prefix = "Dry run, nothing written. Would import" if dry_run else "Imported"
-        self.stdout.write(
-            f"{prefix} story {result['story'].slug!r}: {total['created']} created, "
-            f"{total['updated']} updated, {total['unchanged']} unchanged."
-        )
+        self.stdout.write(f"{prefix} story {story.slug!r}: {report.summary()}.")
         if verbosity >= 2:
-            for label, outcome in sorted(counts.items()):
-                self.stdout.write(f"  {label}: " + ", ".join(f"{n} {k}" for k, n in outcome.items()))
+            for line in report.lines():
+                self.stdout.write(f"  {line}")

@@ -1,12 +1,11 @@
-"""A story out of the database and back: events as CSV and TimelineJS JSON, and the whole story as
-one JSON bundle that `export_story` writes and `import_story` reads on another instance.
+"""A story as one JSON bundle, between instances: `export_story` writes it, `import_story` reads it.
 
-Reader-facing exports (CSV, TimelineJS) hold published events only. The bundle is an editorial
-transfer: it carries drafts and candidates too, with their status, so a story moves between
-instances (SQLite ↔ PostgreSQL) losslessly. What it leaves out, on purpose: user accounts (the
-`author`, `reviewed_by`, `changed_by` links, which name people on one instance only), image files
-(their storage names travel, the files are copied with the media folder), and the
-`version` edit-conflict counters and simple-history rows, which belong to the instance.
+The bundle is an editorial transfer: it carries drafts and candidates too, with their status, so
+a story moves between instances (SQLite ↔ PostgreSQL) losslessly. What it leaves out, on
+purpose: user accounts (the `author`, `reviewed_by`, `changed_by` links, which name people on
+one instance only), image files (their storage names travel, the files are copied with the
+media folder), and the `version` edit-conflict counters and simple-history rows, which belong to
+the instance.
 
 Every row travels under a natural key: slugs for stories, actors and sources; `seed_key` /
 `natural_key` for events, claims and updates. A row that has none is given
@@ -16,23 +15,15 @@ the instance it came from, creates nothing new. Import adds and updates, never d
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, models
 from django.db.models import Prefetch, Q
 from django.db.models.functions import Lower
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
-from django.utils.cache import patch_cache_control
-from django.utils.html import escape, linebreaks
-from django.views.decorators.http import require_GET
 
-from .dates import Precision, format_moment, iso_for_precision
-from .models import (
+from stories.models import (
     Actor,
     ActorAlias,
     Citation,
@@ -48,6 +39,8 @@ from .models import (
     Update,
     text_sha256,
 )
+
+from .report import BundleError, ImportReport, atomic_unless_dry_run
 
 BUNDLE_FORMAT = "newsroom-story-bundle"
 BUNDLE_VERSION = 1
@@ -79,106 +72,6 @@ UPDATE_FIELDS = (
 )
 CITATION_FIELDS = ("excerpt", "start", "end", "is_stale")
 
-
-class BundleError(ValueError):
-    """The bundle cannot be imported; the message names the entry and the fault."""
-
-
-# --- Reader-facing event exports --------------------------------------------------------------
-
-
-def published_events(story: Story):
-    """The story's reader-visible events in timeline order, with their published participants."""
-    return (
-        Event.objects.published().filter(story=story).select_related("story")
-        .prefetch_related(
-            Prefetch(
-                "participations",
-                queryset=EventParticipation.objects.filter(actor__in=Actor.objects.published())
-                .select_related("actor").order_by("actor__name"),
-            )
-        )
-        .order_by("occurred_at", "pk")
-    )
-
-
-def _spreadsheet_safe(value: str) -> str:
-    # A cell starting with = + - @ is a formula to spreadsheet software: keep it text.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-CSV_COLUMNS = (
-    "id", "title", "when", "start", "precision", "end", "end_precision", "place", "key_event",
-    "actors", "description", "url",
-)
-
-
-def events_csv(story: Story, *, base_url: str = "") -> str:
-    """The story's published events as CSV, dates written as precisely as they are known."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for event in published_events(story):
-        writer.writerow([
-            event.pk,
-            _spreadsheet_safe(event.title),
-            event.when_display(),
-            event.when_iso(),
-            event.precision,
-            iso_for_precision(event.ends_at, event.ends_precision, story.tzinfo) if event.ends_at else "",
-            event.ends_precision,
-            _spreadsheet_safe(event.place),
-            "yes" if event.is_key_event else "no",
-            _spreadsheet_safe("; ".join(p.actor.name for p in event.participations.all())),
-            _spreadsheet_safe(event.description),
-            base_url + event.get_absolute_url(),
-        ])
-    return out.getvalue()
-
-
-_TIMELINE_PARTS = (
-    (Precision.YEAR, "year"), (Precision.MONTH, "month"), (Precision.DAY, "day"),
-    (Precision.HOUR, "hour"), (Precision.MINUTE, "minute"),
-)
-
-
-def timeline_date(moment: datetime, precision: str, tz) -> dict:
-    """A TimelineJS date object naming only the parts that are known, in the story's zone."""
-    local = moment.astimezone(tz)
-    date: dict[str, str] = {}
-    for part_precision, part in _TIMELINE_PARTS:
-        date[part] = str(getattr(local, part))
-        if part_precision == precision:
-            break
-    date["display_date"] = format_moment(moment, precision, tz)
-    return date
-
-
-def timeline_json(story: Story) -> dict:
-    """The story's published events as a TimelineJS 3 document (its text fields are HTML: escaped)."""
-    tz = story.tzinfo
-    events = []
-    for event in published_events(story):
-        entry = {
-            "unique_id": f"event-{event.pk}",
-            "start_date": timeline_date(event.occurred_at, event.precision, tz),
-            "text": {
-                "headline": escape(event.title),
-                "text": linebreaks(event.description, autoescape=True) if event.description else "",
-            },
-        }
-        if event.ends_at is not None:
-            entry["end_date"] = timeline_date(event.ends_at, event.ends_precision, tz)
-        if event.is_key_event:
-            entry["group"] = "Key events"
-        events.append(entry)
-    return {
-        "title": {"text": {"headline": escape(story.title), "text": escape(story.standfirst)}},
-        "events": events,
-    }
-
-
-# --- Bundle: values ------------------------------------------------------------------------------
 
 
 def _dump_value(field: models.Field, value):
@@ -236,7 +129,7 @@ def _values(model, names, entry: dict, where: str) -> dict:
     return {name: _load_value(model, name, entry[name], where) for name in names}
 
 
-# --- Bundle: export ------------------------------------------------------------------------------
+# --- Export ---------------------------------------------------------------------------------------
 
 
 def _key(obj, stored: str | None, story: Story, kind: str) -> str:
@@ -362,16 +255,16 @@ def export_bundle(story: Story) -> dict:
     }
 
 
-# --- Bundle: import ------------------------------------------------------------------------------
+# --- Import ---------------------------------------------------------------------------------------
 
 
 class _Importer:
-    def __init__(self, bundle: dict):
+    def __init__(self, bundle: dict, report: ImportReport):
         self.bundle = bundle
-        self.counts: dict[str, dict[str, int]] = {}
+        self.report = report
 
     def count(self, label: str, outcome: str) -> None:
-        self.counts.setdefault(label, {"created": 0, "updated": 0, "unchanged": 0})[outcome] += 1
+        self.report.count(label, outcome)
 
     def entries(self, name: str) -> list[dict]:
         entries = self.bundle.get(name)
@@ -415,7 +308,7 @@ class _Importer:
             found = model.objects.filter(**{"pk": int(key[len(prefix):]), "story": story, field: None}).first()
         return found
 
-    def run(self) -> dict:
+    def run(self) -> Story:
         if self.bundle.get("format") != BUNDLE_FORMAT or self.bundle.get("version") != BUNDLE_VERSION:
             raise BundleError(f"not a {BUNDLE_FORMAT} version {BUNDLE_VERSION} file")
         story_entry = self.bundle.get("story")
@@ -431,7 +324,7 @@ class _Importer:
         claims = self.load_claims(story, actors, sources, events)
         updates = self.load_updates(story, events, claims)
         self.load_status_history(claims, sources, updates)
-        return {"story": story, "counts": self.counts}
+        return story
 
     def load_actors(self) -> dict[str, Actor]:
         actors: dict[str, Actor] = {}
@@ -580,52 +473,20 @@ class _Importer:
                 self.count("status changes", "created" if created else "unchanged")
 
 
-class _DryRun(Exception):
-    def __init__(self, result: dict):
-        self.result = result
-
-
-def import_bundle(bundle: dict, *, dry_run: bool = False) -> dict:
+def import_bundle(bundle: dict, *, dry_run: bool = False) -> tuple[Story, ImportReport]:
     """Write a story bundle in one transaction: all of it, or nothing with a BundleError.
 
-    Returns {"story": Story, "counts": {label: {"created", "updated", "unchanged"}}}; with
-    dry_run the counts say what would change and the transaction is rolled back.
+    Returns the story and what was created, updated and left unchanged; with `dry_run`, the
+    same report and nothing written.
     """
     if not isinstance(bundle, dict):
         raise BundleError("the file must hold one JSON object")
+    report = ImportReport(dry_run=dry_run)
     try:
-        with transaction.atomic():
-            result = _Importer(bundle).run()
-            if dry_run:
-                raise _DryRun(result)
-            return result
-    except _DryRun as rolled_back:
-        return rolled_back.result
+        with atomic_unless_dry_run(report):
+            story = _Importer(bundle, report).run()
     except DatabaseError as error:
         raise BundleError(f"the bundle conflicts with this database: {error}") from None
     except (KeyError, TypeError, AttributeError) as error:
         raise BundleError(f"the bundle is malformed near {error!s}") from None
-
-
-# --- Views ---------------------------------------------------------------------------------------
-
-
-@require_GET
-def story_events_csv(request: HttpRequest, slug: str) -> HttpResponse:
-    """The story's published events as a CSV download."""
-    story = get_object_or_404(Story.objects.published(), slug=slug)
-    response = HttpResponse(
-        events_csv(story, base_url=request.build_absolute_uri("/")[:-1]), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{story.slug}-events.csv"'
-    patch_cache_control(response, public=True, max_age=300)
-    return response
-
-
-@require_GET
-def story_timeline_json(request: HttpRequest, slug: str) -> JsonResponse:
-    """The story's published events as a TimelineJS document."""
-    story = get_object_or_404(Story.objects.published(), slug=slug)
-    response = JsonResponse(timeline_json(story), json_dumps_params={"ensure_ascii": False})
-    patch_cache_control(response, public=True, max_age=300)
-    return response
+    return story, report

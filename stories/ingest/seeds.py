@@ -1,0 +1,364 @@
+"""The seed loader: a directory of article files and annotations into the database, in one
+transaction, idempotently on natural keys (a source's file name, an annotation entry's key, an
+extracted candidate's fingerprint). Re-running creates nothing twice, and an annotation entry
+that has not changed never overwrites what editors have changed since in admin.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.utils import timezone
+from django.utils.text import slugify
+from simple_history.utils import bulk_create_with_history
+
+from stories import extraction
+from stories.citations import nth_occurrence, relocate_citations
+from stories.models import (
+    Actor,
+    ActorAlias,
+    Citation,
+    Claim,
+    ClaimKind,
+    Event,
+    EventParticipation,
+    ImportRecord,
+    Mention,
+    PublicationStatus,
+    ReviewState,
+    Source,
+    SourceKind,
+    SourceRevision,
+    Story,
+    Update,
+    VerificationStatus,
+)
+from stories.publishing import record_update_change
+from stories.review import record_status_change
+
+from .annotations import Annotation, Entry, parse_annotation
+from .articles import Article, parse_article
+from .report import ImportReport, SeedError, run_import
+
+
+@dataclass(frozen=True)
+class SeedSet:
+    articles: tuple[Article, ...]
+    annotations: tuple[Annotation, ...]
+
+
+def read_seed_directory(path: Path, *, max_bytes: int) -> SeedSet:
+    """Parse every *.txt article and *.toml annotation in `path`; the first fault stops the import."""
+    if not path.is_dir():
+        raise SeedError(str(path), "is not a directory")
+    articles = []
+    annotations = []
+    for file in sorted(path.iterdir()):
+        if not file.is_file():
+            continue
+        if file.suffix == ".txt":
+            articles.append(parse_article(_read_bytes(file, max_bytes), name=file.name, max_bytes=max_bytes))
+        elif file.suffix == ".toml":
+            # Annotations are the newsroom's own files and grow with the story: no article limit.
+            annotations.append(parse_annotation(_read_bytes(file, None), name=file.name))
+    if not articles:
+        raise SeedError(str(path), "holds no article files (*.txt)")
+    return SeedSet(articles=tuple(articles), annotations=tuple(annotations))
+
+
+def _read_bytes(file: Path, max_bytes: int | None) -> bytes:
+    try:
+        size = file.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise SeedError(file.name, f"is {size:,} bytes, over the {max_bytes:,}-byte limit")
+        return file.read_bytes()
+    except OSError as error:
+        raise SeedError(file.name, f"cannot be read: {error.strerror}") from None
+
+
+def load_seeds(seeds: SeedSet, *, dry_run: bool = False) -> ImportReport:
+    """Write the seed set in one transaction; with dry_run, report what would change and roll back."""
+    return run_import(lambda report: _Loader(seeds, report).run(), dry_run=dry_run)
+
+
+class _Loader:
+    def __init__(self, seeds: SeedSet, report: ImportReport) -> None:
+        self.seeds = seeds
+        self.report = report
+        self.records = {r.key: r for r in ImportRecord.objects.all()}
+        self.sources: dict[str, Source] = {}
+
+    def run(self) -> None:
+        source_entries = {
+            entry.key: (annotation.name, entry)
+            for annotation in self.seeds.annotations
+            for entry in annotation.sources
+        }
+        for article in self.seeds.articles:
+            self.sources[article.name] = self.load_source(article, source_entries.get(article.name))
+        story_for_source: dict[str, Story] = {}
+        for annotation in self.seeds.annotations:
+            story = self.load_annotation(annotation)
+            for entry in annotation.sources:
+                story_for_source.setdefault(entry.key, story)
+        aliases = _alias_map()
+        for article in self.seeds.articles:
+            source = self.sources[article.name]
+            self.sync_mentions(source, aliases)
+            self.load_candidates(source, story_for_source.get(article.name), aliases)
+
+    # Sources
+
+    def load_source(self, article: Article, annotated: tuple[str, Entry] | None) -> Source:
+        fields = {
+            "title": article.title, "publisher": "", "url": "", "author": "", "kind": SourceKind.ARTICLE,
+            "content_group": "", "source_published_at": None,
+            **article.fields, **(annotated[1].fields if annotated else {}),
+        }
+        source = Source.objects.filter(imported_from=article.name).first()
+        if source is None:
+            source = Source(
+                imported_from=article.name, text=article.text,
+                slug=_unique_slug(Source, article.title),
+                status=PublicationStatus.PUBLISHED, published_at=timezone.now(), **fields,
+            )
+            source.save()
+            self.report.count("sources", "created")
+            return source
+        changed = [name for name, value in fields.items() if getattr(source, name) != value]
+        text_changed = source.sha256 != article.sha256
+        for name in changed:
+            setattr(source, name, fields[name])
+        if text_changed:
+            SourceRevision.objects.create(source=source, text=source.text, sha256=source.sha256)
+            source.text = article.text
+        if changed or text_changed:
+            source.save()
+            self.report.count("sources", "updated")
+        else:
+            self.report.count("sources", "unchanged")
+        if text_changed:
+            self.report.flagged_citations += relocate_citations(source)
+        return source
+
+    # Annotation entries
+
+    def load_annotation(self, annotation: Annotation) -> Story:
+        story, _ = self.upsert(Story, Story.objects.filter(slug=annotation.story.key).first(),
+                               dict(annotation.story.fields), annotation.story, "stories")
+        actors = {entry.key: self.load_actor(annotation, entry) for entry in annotation.actors}
+        for entry in annotation.actors:
+            actor, applied = actors[entry.key]
+            parent = entry.links["affiliation"]
+            if parent and applied:
+                affiliation = actors[parent][0] if parent in actors else Actor.objects.filter(slug=parent).first()
+                if affiliation is None:
+                    raise SeedError(annotation.name, f"{entry.where}: affiliation {parent!r} is no actor")
+                actor.affiliation = affiliation
+                actor.save(update_fields=["affiliation"])
+        events = {entry.key: self.load_event(annotation, entry, story) for entry in annotation.events}
+        claims = {entry.key: self.load_claim(annotation, entry, story, events) for entry in annotation.claims}
+        for entry in annotation.updates:
+            self.load_update(entry, story, events, claims)
+        return story
+
+    def upsert(self, model, obj, fields: dict, entry: Entry, label: str) -> tuple[object, bool]:
+        """Create or update one annotated object; returns it and whether the entry was applied.
+
+        An entry whose digest matches the last import is left alone, so edits editors made
+        in admin since then survive a re-import.
+        """
+        key = f"{label}:{entry.key}"
+        record = self.records.get(key)
+        if obj is not None and record is not None and record.digest == entry.digest:
+            self.report.count(label, "unchanged")
+            return obj, False
+        self.report.count(label, "created" if obj is None else "updated")
+        if obj is None:
+            obj = model(**fields)
+        else:
+            for name, value in fields.items():
+                setattr(obj, name, value)
+        obj.save()
+        ImportRecord.objects.update_or_create(key=key, defaults={"digest": entry.digest})
+        return obj, True
+
+    def load_actor(self, annotation: Annotation, entry: Entry) -> tuple[Actor, bool]:
+        actor = Actor.objects.filter(slug=entry.key).first()
+        fields = {
+            **entry.fields, "status": PublicationStatus.PUBLISHED,
+            "published_at": (actor.published_at if actor else None) or timezone.now(),
+        }
+        actor, applied = self.upsert(Actor, actor, fields, entry, "actors")
+        if applied:
+            for alias in entry.links["aliases"]:
+                owner = ActorAlias.objects.filter(alias__iexact=alias).select_related("actor").first()
+                if owner is None:
+                    ActorAlias.objects.create(actor=actor, alias=alias)
+                elif owner.actor_id != actor.pk:
+                    raise SeedError(
+                        annotation.name, f"{entry.where}: alias {alias!r} already names {owner.actor.name}"
+                    )
+        return actor, applied
+
+    def load_event(self, annotation: Annotation, entry: Entry, story: Story) -> Event:
+        fields = {**entry.fields, "story": story, "published_at": story.published_at}
+        event, applied = self.upsert(Event, Event.objects.filter(seed_key=entry.key).first(), fields, entry, "events")
+        if applied:
+            for slug, role in entry.links["participants"]:
+                EventParticipation.objects.update_or_create(
+                    event=event, actor=self._actor(annotation, entry, slug), defaults={"role": role}
+                )
+            self.cite(annotation, entry, event=event)
+        return event
+
+    def load_claim(self, annotation: Annotation, entry: Entry, story: Story, events: dict) -> Claim:
+        claimant = entry.links["claimant"]
+        fields = {
+            **entry.fields, "story": story, "published_at": story.published_at,
+            "claimant": self._actor(annotation, entry, claimant) if claimant else None,
+            "event": events.get(entry.links["event"]), "review_state": ReviewState.ACCEPTED,
+        }
+        claim = Claim.objects.filter(natural_key=fields["natural_key"]).first()
+        previous_status = claim.verification_status if claim else VerificationStatus.UNREVIEWED
+        claim, applied = self.upsert(Claim, claim, fields, entry, "claims")
+        if applied:
+            self.cite(annotation, entry, claim=claim)
+            record_status_change(
+                claim=claim, from_status=previous_status,
+                note=claim.verification_note or f"Set by the annotation {annotation.name}.",
+            )
+        return claim
+
+    def load_update(self, entry: Entry, story: Story, events: dict, claims: dict) -> Update:
+        """A live post that was already out when the annotation was written, linked to its evidence."""
+        fields = {**entry.fields, "story": story}
+        update, applied = self.upsert(Update, Update.objects.filter(seed_key=entry.key).first(), fields, entry, "updates")
+        if applied:
+            update.claims.set([claims[key] for key in entry.links["claims"]])
+            update.events.set([events[key] for key in entry.links["events"]])
+            record_update_change(update=update)
+        return update
+
+    def _actor(self, annotation: Annotation, entry: Entry, slug: str) -> Actor:
+        actor = Actor.objects.filter(slug=slug).first()
+        if actor is None:
+            raise SeedError(annotation.name, f"{entry.where}: actor {slug!r} is not defined")
+        return actor
+
+    def cite(self, annotation: Annotation, entry: Entry, **target) -> None:
+        """Make the target's citations exactly the entry's: add the new, drop the ones it no longer lists."""
+        kept = []
+        for citation in entry.citations:
+            source = self.sources.get(citation.source)
+            if source is None:
+                raise SeedError(annotation.name, f"{entry.where}: cites {citation.source!r}, which is not an article in the seeds")
+            start = nth_occurrence(source.text, citation.excerpt, citation.occurrence)
+            if start is None:
+                raise SeedError(
+                    annotation.name,
+                    f"{entry.where}: excerpt “{citation.excerpt}” is not in {citation.source}"
+                    + (f" {citation.occurrence} times" if citation.occurrence > 1 else ""),
+                )
+            row, created = Citation.objects.get_or_create(
+                source=source, start=start, end=start + len(citation.excerpt),
+                defaults={"excerpt": citation.excerpt}, **target,
+            )
+            kept.append(row.pk)
+            self.report.count("citations", "created" if created else "unchanged")
+        Citation.objects.filter(**target).exclude(pk__in=kept).delete()
+
+    # Extraction
+
+    def sync_mentions(self, source: Source, aliases: Mapping[str, int]) -> None:
+        found = {(m.start, m.end, m.key) for m in extraction.find_mentions(source.text, aliases)}
+        existing = {(m.start, m.end, m.actor_id): m.pk for m in source.mentions.all()}
+        stale = [pk for key, pk in existing.items() if key not in found]
+        Mention.objects.filter(pk__in=stale).delete()
+        new = [Mention(source=source, actor_id=key, start=start, end=end)
+               for start, end, key in found - set(existing)]
+        Mention.objects.bulk_create(new)
+        self.report.count("mentions", "created", len(new))
+        self.report.count("mentions", "unchanged", len(found) - len(new))
+
+    def load_candidates(self, source: Source, story: Story | None, aliases: Mapping[str, int]) -> None:
+        cited = [(c.start, c.end) for c in Citation.objects.filter(source=source, claim__isnull=False)]
+        candidates = [*_quote_candidates(source, aliases), *_figure_candidates(source)]
+        fresh = [c for c in candidates if not any(s < c.end and c.start < e for s, e in cited)]
+        known = set(Claim.objects.filter(natural_key__in=[c.key for c in fresh]).values_list("natural_key", flat=True))
+        self.report.count("candidate claims", "unchanged", len(candidates) - len(fresh) + len(known))
+        new = {}
+        for candidate in fresh:
+            if candidate.key not in known:
+                new.setdefault(candidate.key, candidate)
+        # Articles can hold dozens of candidates: insert them (and their history rows) in bulk.
+        claims = bulk_create_with_history([
+            Claim(story=story, natural_key=c.key, review_state=ReviewState.CANDIDATE,
+                  verification_status=VerificationStatus.UNREVIEWED, status=PublicationStatus.DRAFT, **c.fields)
+            for c in new.values()
+        ], Claim)
+        # Excerpts are sliced from the source at the offsets, so they match by construction.
+        Citation.objects.bulk_create([
+            Citation(source=source, claim=claim, start=c.start, end=c.end, excerpt=source.text[c.start:c.end])
+            for claim, c in zip(claims, new.values())
+        ])
+        self.report.count("candidate claims", "created", len(claims))
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    key: str
+    start: int
+    end: int
+    fields: dict
+
+
+def _fingerprint(source: Source, kind: str, text: str) -> str:
+    # Keyed on the words, not the offsets, so an edited article does not resurrect rejected ones.
+    digest = hashlib.sha256(f"{source.imported_from}\x00{kind}\x00{text}".encode()).hexdigest()
+    return f"extracted:{digest[:40]}"
+
+
+def _quote_candidates(source: Source, aliases: Mapping[str, int]) -> Iterable[_Candidate]:
+    lowered = {alias.lower(): pk for alias, pk in aliases.items()}
+    for quote in extraction.find_quotes(source.text):
+        actor_id = lowered.get(quote.speaker.lower()) if quote.speaker else None
+        description = quote.speaker or ""
+        if quote.speaker_role and actor_id is None and description:
+            description = f"{description} ({quote.speaker_role})"
+        yield _Candidate(
+            key=_fingerprint(source, ClaimKind.DIRECT_QUOTE, quote.text),
+            start=quote.start, end=quote.end,
+            fields={"kind": ClaimKind.DIRECT_QUOTE, "text": quote.text, "claimant_id": actor_id,
+                    "claimant_description": description[:200]},
+        )
+
+
+def _figure_candidates(source: Source) -> Iterable[_Candidate]:
+    for figure in extraction.find_figures(source.text):
+        sentence = source.text[figure.sentence_start:figure.sentence_end]
+        yield _Candidate(
+            key=_fingerprint(source, ClaimKind.STATISTIC, f"{figure.text}\x00{sentence}"),
+            start=figure.sentence_start, end=figure.sentence_end,
+            fields={"kind": ClaimKind.STATISTIC, "text": sentence, "stat_value": figure.value,
+                    "stat_value_high": figure.value_high, "stat_unit": figure.unit[:50]},
+        )
+
+
+def _alias_map() -> dict[str, int]:
+    """Every actor name and alias → actor id, for recognising mentions and speakers."""
+    aliases = {alias: actor_id for alias, actor_id in ActorAlias.objects.values_list("alias", "actor_id")}
+    for name, actor_id in Actor.objects.values_list("name", "pk"):
+        aliases.setdefault(name, actor_id)
+    return aliases
+
+
+def _unique_slug(model, title: str) -> str:
+    base = slugify(title)[:180] or "source"
+    slug, n = base, 2
+    while model.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
