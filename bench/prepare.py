@@ -32,7 +32,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from bench.synthetic import build_story, write_articles  # noqa: E402
+from bench.synthetic import write_articles  # noqa: E402
+from tests.factories import build_story  # noqa: E402
 from stories.caching import clear_every_cache  # noqa: E402
 from stories.ingest.seeds import load_seeds, read_seed_directory  # noqa: E402
 from stories.models import Actor, Claim, Story, Update  # noqa: E402

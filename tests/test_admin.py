@@ -7,7 +7,6 @@ a browser would, so a test cannot pass by posting data the page never offered.
 import io
 import re
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
 from unittest import mock
 
 import pytest
@@ -41,73 +40,25 @@ from stories.models import (
     VerificationStatus,
 )
 
-from .factories import cite, make_actor, make_claim, make_event, make_source, make_story, make_update
-from .test_publishing import draft, make_staff
+from .factories import (
+    admin_url,
+    cite,
+    draft,
+    errors_on,
+    form_data,
+    make_actor,
+    make_claim,
+    make_event,
+    make_source,
+    make_staff,
+    make_story,
+    make_update,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 # --- Driving admin like a browser --------------------------------------------------------------
-
-
-class _FormReader(HTMLParser):
-    """Collect what a browser would submit from one <form> (by id): inputs, selects, textareas."""
-
-    def __init__(self, form_id: str | None):
-        super().__init__(convert_charrefs=True)
-        self.form_id, self.inside, self.fields = form_id, False, []
-        self._select = self._textarea = None
-        self._option_value = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and (self.form_id is None or attrs.get("id") == self.form_id):
-            self.inside = True
-        if not self.inside:
-            return
-        if tag == "input" and attrs.get("name") and "disabled" not in attrs:
-            kind = attrs.get("type", "text")
-            if kind in {"submit", "button", "file", "image", "reset"}:
-                return
-            if kind in {"checkbox", "radio"} and "checked" not in attrs:
-                return
-            self.fields.append((attrs["name"], attrs.get("value", "on" if kind == "checkbox" else "")))
-        elif tag == "select" and "disabled" not in attrs:
-            self._select = {"name": attrs.get("name"), "multiple": "multiple" in attrs, "chosen": [], "first": None}
-        elif tag == "option" and self._select is not None:
-            value = attrs.get("value", "")
-            if self._select["first"] is None:
-                self._select["first"] = value
-            if "selected" in attrs:
-                self._select["chosen"].append(value)
-        elif tag == "textarea" and attrs.get("name") and "disabled" not in attrs:
-            self._textarea = [attrs["name"], ""]
-
-    def handle_data(self, data):
-        if self._textarea is not None:
-            self._textarea[1] += data
-
-    def handle_endtag(self, tag):
-        if tag == "form" and self.inside:
-            self.inside = False
-        elif tag == "select" and self._select is not None:
-            select, self._select = self._select, None
-            chosen = select["chosen"] or ([] if select["multiple"] or select["first"] is None else [select["first"]])
-            self.fields.extend((select["name"], value) for value in chosen)
-        elif tag == "textarea" and self._textarea is not None:
-            name, text = self._textarea
-            self.fields.append((name, text[1:] if text.startswith("\n") else text))
-            self._textarea = None
-
-
-def form_data(response, form_id: str | None = None) -> dict:
-    """The data a browser would post from the page's form, as a dict of lists."""
-    reader = _FormReader(form_id)
-    reader.feed(response.content.decode())
-    data: dict[str, list[str]] = {}
-    for name, value in reader.fields:
-        data.setdefault(name, []).append(value)
-    return data
 
 
 def submit(client: Client, url: str, changes: dict | None = None, *, form_id: str | None = None, **extra):
@@ -121,19 +72,6 @@ def submit(client: Client, url: str, changes: dict | None = None, *, form_id: st
         else:
             data[name] = value if isinstance(value, list) else [value]
     return client.post(url, data, **extra)
-
-
-def admin_url(obj_or_model, view: str = "change") -> str:
-    opts = obj_or_model._meta
-    args = [obj_or_model.pk] if view in {"change", "delete", "history"} else []
-    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
-
-
-def errors_on(response) -> str:
-    """All the error text a page shows, flattened for assertions."""
-    return " ".join(re.sub(r"<[^>]+>", " ", m) for m in re.findall(
-        r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', response.content.decode(), re.S
-    ))
 
 
 def client_for(user) -> Client:

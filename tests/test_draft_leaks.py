@@ -37,8 +37,7 @@ from stories.models import (
 )
 from stories.preview import preview_url
 
-from .factories import cite, make_actor, make_claim, make_event, make_source, make_story, make_update
-from .test_publishing import make_staff
+from .factories import cite, make_actor, make_claim, make_event, make_source, make_staff, make_story, make_update
 
 pytestmark = pytest.mark.django_db
 

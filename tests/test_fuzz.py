@@ -201,7 +201,7 @@ def test_a_corrupted_annotation_file_is_refused_and_writes_nothing(tmp_path_fact
 
 
 def test_the_foundation_issues_bad_files_are_each_refused_with_nothing_written(tmp_path):
-    from .test_importers import BAD_ANNOTATIONS, BAD_ARTICLES, broken_annotation
+    from .factories import BAD_ANNOTATIONS, BAD_ARTICLES, broken_annotation
 
     call_command("import_seeds", stdout=io.StringIO())
     for case, (content, message) in BAD_ARTICLES.items():

@@ -1,9 +1,7 @@
 import shutil
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -29,10 +27,10 @@ from stories.models import (
     VerificationStatus,
 )
 
-SEEDS = Path(settings.NEWSROOM_SEEDS_DIR)
+from .factories import ANNOTATION, BAD_ANNOTATIONS, BAD_ARTICLES, SEEDS, broken_annotation
+
 ARTICLE_1 = "2025-06-09-us-china-face-off-in-london.txt"
 ARTICLE_2 = "2025-06-10-talks-going-well-as-sides-reconvene.txt"
-ANNOTATION = "london-trade-talks.toml"
 MODELS = [Story, Actor, ActorAlias, Source, SourceRevision, Event, Claim, Citation, ClaimStatusChange,
           Mention, Update, ImportRecord]
 
@@ -251,16 +249,6 @@ def test_dry_run_writes_nothing_but_reports_counts(capsys):
 
 # --- Bad input: a clear error and the database exactly as it was ---------------------------------
 
-BAD_ARTICLES = {
-    "empty": (b"", "is empty"),
-    "whitespace only": (b"  \n\t\n  ", "is empty"),
-    "not utf-8": ("Headline\n\nCaf\u00e9 prices".encode("latin-1"), "is not UTF-8"),
-    "nul byte": (b"Headline\n\nBody with a \x00 NUL", "NUL byte"),
-    "title with no body": (b"Just a headline\n\n   \n", "no body"),
-    "unclosed front matter": (b"---\npublisher: Reuters\nHeadline\n\nBody", "never closed"),
-}
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("case", BAD_ARTICLES, ids=list(BAD_ARTICLES))
 def test_bad_article_gives_clear_error_and_leaves_database_as_it_was(seed_dir, case):
@@ -281,31 +269,6 @@ def test_file_over_the_size_limit_is_refused(seed_dir, settings):
     with pytest.raises(CommandError, match=r"zz-huge.txt: is 25,010 bytes, over the 10,000-byte limit"):
         call_command("import_seeds", path=seed_dir)
     assert all(count == 0 for count in row_counts().values())
-
-
-BAD_ANNOTATIONS = {
-    "not toml": ("[story\nslug=", "is not valid TOML"),
-    "no story": ('[[actors]]\nslug = "x"\nname = "X"\nkind = "person"\n', "needs a [story] table"),
-    "missing excerpt": (None, "excerpt “This sentence is not in the article.” is not in"),
-    "unknown actor": (None, "actor 'nobody' is not defined"),
-    "bad kind": (None, "kind 'rumour' is not one of"),
-    "bad moment": (None, "is not a moment"),
-}
-
-
-def broken_annotation(case: str) -> str:
-    good = (SEEDS / ANNOTATION).read_text(encoding="utf-8")
-    if case == "missing excerpt":
-        return good.replace("Their “very positive” call set the stage", "This sentence is not in the article.", 1).replace(
-            'excerpt = "This sentence is not in the article. for the London meeting"',
-            'excerpt = "This sentence is not in the article."')
-    if case == "unknown actor":
-        return good.replace('claimant = "robin-xing"', 'claimant = "nobody"', 1)
-    if case == "bad kind":
-        return good.replace('kind = "direct_quote"', 'kind = "rumour"', 1)
-    if case == "bad moment":
-        return good.replace('when = "2025-06-09"', 'when = "9 June"', 1)
-    raise AssertionError(case)
 
 
 @pytest.mark.django_db

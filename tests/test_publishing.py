@@ -4,7 +4,6 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
@@ -27,16 +26,9 @@ from stories.models import (
     VerificationStatus,
 )
 
-from .factories import cite, make_actor, make_claim, make_event, make_source, make_story, make_update
+from .factories import cite, draft, make_actor, make_claim, make_event, make_source, make_staff, make_story, make_update
 
 pytestmark = pytest.mark.django_db
-
-
-def make_staff(group: str, username: str | None = None) -> User:
-    """A staff user in the Reporter or Editor group (the groups come from migration 0002)."""
-    user = User.objects.create_user(username or group.lower(), password="a-long-test-password", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    return User.objects.get(pk=user.pk)  # fresh, so the permission cache reflects the group
 
 
 @pytest.fixture
@@ -47,10 +39,6 @@ def editor():
 @pytest.fixture
 def reporter():
     return make_staff("Reporter")
-
-
-def draft(**overrides):
-    return {"status": PublicationStatus.DRAFT, "published_at": None, **overrides}
 
 
 # --- Publishing and scheduling -----------------------------------------------------------------

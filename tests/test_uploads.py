@@ -19,9 +19,7 @@ from PIL import Image, PngImagePlugin
 
 from stories.models import Actor, Rendition, Story, Update
 
-from .factories import make_actor, make_story, make_update
-from .test_admin import admin_url, errors_on, form_data
-from .test_publishing import make_staff
+from .factories import admin_url, errors_on, form_data, make_actor, make_staff, make_story, make_update
 
 pytestmark = pytest.mark.django_db
 

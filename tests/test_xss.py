@@ -38,9 +38,19 @@ from stories.models import (
 )
 from stories.publishing import record_update_change
 
-from .factories import cite, make_actor, make_claim, make_event, make_source, make_story, make_update
-from .test_admin import admin_url, errors_on, form_data
-from .test_publishing import make_staff
+from .factories import (
+    admin_url,
+    cite,
+    errors_on,
+    form_data,
+    make_actor,
+    make_claim,
+    make_event,
+    make_source,
+    make_staff,
+    make_story,
+    make_update,
+)
 
 pytestmark = pytest.mark.django_db
 
