@@ -203,3 +203,21 @@ def add_citation_link(obj, target: str) -> str:
         return "Save first, then add citations."
     url = reverse("admin:stories_citation_add") + f"?{target}={obj.pk}"
     return format_html('<a class="button" href="{}">Add a citation: pick the words in a source</a>', url)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown beside their parent that are made elsewhere (a correction by editing the
+    update, a status step by verifying): listed, never added or edited here."""
+
+    extra = 0
+    can_delete = False
+    related = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.related)

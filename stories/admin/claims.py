@@ -24,25 +24,18 @@ from stories.models import (
 )
 
 from . import forms as desk_forms
-from .base import DeskAdmin, add_citation_link
+from .base import DeskAdmin, ReadOnlyInline, add_citation_link
 from .content import ClaimCitationInline
 
 
-class ClaimStatusChangeInline(admin.TabularInline):
+class ClaimStatusChangeInline(ReadOnlyInline):
     model = ClaimStatusChange
     fk_name = "claim"
     fields = ["changed_at", "from_status", "to_status", "changed_by", "note", "prompted_by_update", "prompted_by_source"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    related = ("changed_by", "prompted_by_update", "prompted_by_source")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related(
-            "changed_by", "prompted_by_update", "prompted_by_source"
-        ).defer("prompted_by_source__text")
+        return super().get_queryset(request).defer("prompted_by_source__text")
 
 
 # --- Claims ------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from stories.models import (
 )
 
 from . import forms as desk_forms
-from .base import DeskAdmin, add_citation_link, desk_time
+from .base import DeskAdmin, ReadOnlyInline, add_citation_link, desk_time
 
 
 # --- Inlines -----------------------------------------------------------------------------------
@@ -46,39 +46,28 @@ class EventParticipationInline(admin.TabularInline):
     autocomplete_fields = ["actor"]
 
 
-class EventCitationInline(admin.TabularInline):
+class EventCitationInline(ReadOnlyInline):
     """Citations are shown here; they are added and edited on their own page, picking the words."""
 
     model = Citation
     fk_name = "event"
     fields = ["source", "excerpt", "start", "end", "is_stale"]
-    readonly_fields = fields
-    extra = 0
+    related = ("source",)
+    can_delete = True
     show_change_link = True
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("source").defer("source__text")
+        return super().get_queryset(request).defer("source__text")
 
 
 class ClaimCitationInline(EventCitationInline):
     fk_name = "claim"
 
 
-class CorrectionInline(admin.TabularInline):
+class CorrectionInline(ReadOnlyInline):
     model = Correction
     fields = ["corrected_at", "note", "corrected_by"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("corrected_by")
+    related = ("corrected_by",)
 
 
 # --- Stories -----------------------------------------------------------------------------------
