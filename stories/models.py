@@ -296,6 +296,7 @@ class ActorAlias(models.Model):
 
     actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="aliases")
     alias = models.CharField(max_length=200)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["alias"]
@@ -533,6 +534,8 @@ class EventParticipation(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="participations")
     actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="participations")
     role = models.CharField(max_length=200, blank=True, help_text="e.g. host, lead negotiator")
+
+    history = HistoricalRecords()
 
     objects = EventParticipationQuerySet.as_manager()
 
@@ -838,6 +841,7 @@ class Citation(models.Model):
         default=False, editable=False,
         help_text="The source text changed and this excerpt is no longer found in it.",
     )
+    history = HistoricalRecords()
 
     objects = CitationQuerySet.as_manager()
 
@@ -981,6 +985,7 @@ class Correction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     corrected_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["corrected_at", "pk"]

@@ -95,7 +95,69 @@ def check_desk_change(*, user, before: Publishable | None, after: Publishable) -
             raise PermissionDenied("Only an editor can accept or reject candidate claims.")
 
 
+def possible_authors(user):
+    """Whom `user` may name as an update's author: editors anyone on the desk, others themselves."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(is_active=True, is_staff=True).order_by("first_name", "last_name", "username")
+    if can_publish(user, Update):
+        return users
+    return users.filter(pk=user.pk)
+
+
+def can_preview(user, obj) -> bool:
+    """Preview links show drafts: only to desk staff who may view that kind of row."""
+    return (
+        user.is_authenticated and user.is_active and user.is_staff
+        and user.has_perm(f"{obj._meta.app_label}.view_{obj._meta.model_name}")
+    )
+
+
 def require(allowed: bool, message: str) -> None:
     """Refuse with `message` unless `allowed`: services check roles themselves, whoever calls them."""
     if not allowed:
         raise PermissionDenied(message)
+
+
+# --- Rows readers see through a parent --------------------------------------------------------
+
+# A citation, a participation, an alias, a correction or a mention is part of what readers see
+# of its parent: changing it changes a published claim, event, actor, update or source.
+PARENTS = {
+    "citation": ("claim", "event"),
+    "eventparticipation": ("event",),
+    "actoralias": ("actor",),
+    "correction": ("update",),
+    "mention": ("source", "actor"),
+}
+
+
+def parents_of(obj) -> list[Publishable]:
+    """The publishable rows readers see `obj` through (empty for a row that stands alone)."""
+    if obj is None:
+        return []
+    names = PARENTS.get(obj._meta.model_name, ())
+    return [parent for name in names if (parent := getattr(obj, name, None)) is not None]
+
+
+def is_child_row(model) -> bool:
+    return model._meta.model_name in PARENTS
+
+
+def can_change_child(user, obj) -> bool:
+    """Whether `user` may add, change or delete `obj` as it stands: only if they may change every
+    parent it belongs to (a reporter's rows under drafts; an editor's anywhere)."""
+    return all(can_change(user, parent) for parent in parents_of(obj))
+
+
+def check_child_change(*, user, before, after) -> None:
+    """Raise PermissionDenied unless `user` may turn `before` (None when adding) into `after`
+    (None when deleting): moving a row between parents needs the right on both."""
+    for row in (before, after):
+        for parent in parents_of(row):
+            if not can_change(user, parent):
+                kind = (after or before)._meta.verbose_name
+                raise PermissionDenied(
+                    f"This {kind} belongs to the published {parent._meta.verbose_name} “{parent}”: "
+                    "only an editor can change it."
+                )

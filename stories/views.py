@@ -37,6 +37,7 @@ from .models import (
     VerificationStatus,
 )
 from .live import poll_interval
+from .permissions import can_preview
 from .preview import object_for_token
 from .structured_data import actor_json_ld, claim_review_json_ld, story_json_ld
 from .search import KINDS, MAX_QUERY_LENGTH, search_page
@@ -376,12 +377,13 @@ PREVIEW_PAGES = {
 @never_cache
 def preview(request, token):
     """A draft exactly as readers will see it, for staff holding a valid, unexpired preview link."""
-    user = request.user
-    if not (user.is_authenticated and user.is_active and user.is_staff):
+    if not request.user.is_authenticated:
         raise Http404("No preview here.")
     obj = object_for_token(token)
     if obj is None or type(obj) not in PREVIEW_PAGES:
         raise Http404("This preview link is invalid or has expired.")
+    if not can_preview(request.user, obj):
+        raise Http404("No preview here.")
     fetch, render_page = PREVIEW_PAGES[type(obj)]
     return render_page(request, fetch(obj), is_preview=True)
 

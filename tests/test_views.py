@@ -38,7 +38,7 @@ from stories.models import (
     VerificationStatus,
 )
 from stories.preview import preview_url
-from tests.factories import cite, make_actor, make_claim, make_event, make_source, make_story, make_update
+from tests.factories import cite, make_actor, make_claim, make_event, make_source, make_staff, make_story, make_update
 
 pytestmark = pytest.mark.django_db
 
@@ -479,7 +479,7 @@ def test_draft_affiliation_is_not_shown_in_the_chain(client):
 
 @pytest.fixture
 def staff(client):
-    user = User.objects.create_user("editor", password="x", is_staff=True)
+    user = make_staff("Reporter")
     client.force_login(user)
     return user
 
@@ -530,11 +530,19 @@ def test_preview_is_404_for_readers_non_staff_and_bad_tokens(client, settings):
     reader = User.objects.create_user("reader", password="x")
     client.force_login(reader)
     assert client.get(url).status_code == 404
-    client.force_login(User.objects.create_user("editor", password="x", is_staff=True))
+    client.force_login(make_staff("Reporter"))
     assert client.get(url).status_code == 200
     assert client.get(url[:-3] + "xyz/").status_code == 404
     settings.NEWSROOM_PREVIEW_MAX_AGE = -1
     assert client.get(url).status_code == 404
+
+
+def test_a_staff_account_without_desk_permissions_cannot_open_a_preview_link(client):
+    story = make_story(title="Unannounced talks", **draft())
+    url = preview_url(story)
+    client.force_login(User.objects.create_user("intern", password="x", is_staff=True))
+    response = client.get(url)
+    assert response.status_code == 404 and "Unannounced talks" not in response.content.decode()
 
 
 # --- A long story stays light ----------------------------------------------------------------------
@@ -705,6 +713,7 @@ def test_preview_of_a_large_story_has_the_same_query_budget(client, staff, djang
     small, large = build_story(10), build_story(300)
     for story in (small, large):
         Story.objects.filter(pk=story.pk).update(status=PublicationStatus.DRAFT, published_at=None)
-        with django_assert_max_num_queries(STORY_PAGE_BUDGET + 1):
+        # The page's own budget, plus the previewing user's permissions (their own and their groups').
+        with django_assert_max_num_queries(STORY_PAGE_BUDGET + 3):
             assert client.get(preview_url(story)).status_code == 200
     assert _count_queries(client, preview_url(small)) == _count_queries(client, preview_url(large))

@@ -221,3 +221,50 @@ class ReadOnlyInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related(*self.related)
+
+
+class DeskChildAdmin(SimpleHistoryAdmin):
+    """Rows readers see through a parent (citations, participations, aliases, corrections,
+    mentions) follow their parent's desk rule on every path of their own admin: a reporter may
+    add, change or delete them only under drafts (`permissions.check_child_change`)."""
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or permissions.can_change_child(request.user, obj)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or permissions.can_change_child(request.user, obj)
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return desk_forms.child_form(super().get_form(request, obj, change, **kwargs), request.user)
+
+    def save_model(self, request, obj, form, change):
+        # The form refused it already; this holds for any path that skips the form's errors.
+        before = type(obj).objects.filter(pk=obj.pk).first() if change else None
+        permissions.check_child_change(user=request.user, before=before, after=obj)
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        permissions.check_child_change(user=request.user, before=obj, after=None)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            permissions.check_child_change(user=request.user, before=obj, after=None)
+        super().delete_queryset(request, queryset)
+
+
+class DeskChildInline:
+    """An inline of rows under a parent: editable only by those who may change the parent."""
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and (obj is None or permissions.can_change(request.user, obj))
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or permissions.can_change(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or permissions.can_change(request.user, obj))

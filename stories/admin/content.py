@@ -29,24 +29,24 @@ from stories.models import (
 )
 
 from . import forms as desk_forms
-from .base import DeskAdmin, ReadOnlyInline, add_citation_link, desk_time
+from .base import DeskAdmin, DeskChildInline, ReadOnlyInline, add_citation_link, desk_time
 
 
 # --- Inlines -----------------------------------------------------------------------------------
 
 
-class ActorAliasInline(admin.TabularInline):
+class ActorAliasInline(DeskChildInline, admin.TabularInline):
     model = ActorAlias
     extra = 1
 
 
-class EventParticipationInline(admin.TabularInline):
+class EventParticipationInline(DeskChildInline, admin.TabularInline):
     model = EventParticipation
     extra = 1
     autocomplete_fields = ["actor"]
 
 
-class EventCitationInline(ReadOnlyInline):
+class EventCitationInline(DeskChildInline, ReadOnlyInline):
     """Citations are shown here; they are added and edited on their own page, picking the words."""
 
     model = Citation

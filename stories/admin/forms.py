@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.admin import widgets as admin_widgets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -335,6 +336,16 @@ class UpdateForm(DeskForm):
         model = Update
         fields = "__all__"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        author = self.fields.get("author")
+        if author is not None and self.desk_user is not None:
+            # Whom this user may credit, and whoever the update already names.
+            allowed = permissions.possible_authors(self.desk_user)
+            if self.instance.author_id:
+                allowed = allowed | get_user_model().objects.filter(pk=self.instance.author_id)
+            author.queryset = allowed.distinct()
+
     def clean(self):
         if self.publish_now and self.desk_user is not None and permissions.can_publish(self.desk_user, Update):
             self.cleaned_data["status"] = PublicationStatus.PUBLISHED
@@ -371,6 +382,23 @@ class UpdateForm(DeskForm):
         return {"correction_note": self.cleaned_data["correction_note"]}
 
 
+def child_form(form_class: type[forms.ModelForm], user) -> type[forms.ModelForm]:
+    """`form_class` refusing, as a form error, a row whose parent `user` may not change
+    (`permissions.check_child_change`): a reporter adding a citation to a published claim, say."""
+
+    class ChildForm(form_class):
+        def _post_clean(self):
+            super()._post_clean()
+            before = type(self.instance).objects.filter(pk=self.instance.pk).first() if self.instance.pk else None
+            try:
+                permissions.check_child_change(user=user, before=before, after=self.instance)
+            except PermissionDenied as refused:
+                self.add_error(None, str(refused))
+
+    ChildForm.__name__ = form_class.__name__
+    return ChildForm
+
+
 class CitationForm(forms.ModelForm):
     """A citation whose words are picked from the source text, so the offsets are the source's own."""
 
@@ -388,10 +416,14 @@ class CitationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["start"].required = False
-        self.fields["end"].required = False
-        self.fields["excerpt"].strip = False
-        self.fields["source"].queryset = Source.objects.defer("text")
+        # A user who may only view the citation gets a form without these fields.
+        for name in ("start", "end"):
+            if name in self.fields:
+                self.fields[name].required = False
+        if "excerpt" in self.fields:
+            self.fields["excerpt"].strip = False
+        if "source" in self.fields:
+            self.fields["source"].queryset = Source.objects.defer("text")
 
     def clean_excerpt(self):
         # Browsers send a textarea's line breaks as CRLF; source texts are stored with LF.

@@ -24,13 +24,14 @@ from stories.models import (
 )
 
 from . import forms as desk_forms
+from .base import DeskChildAdmin
 
 
 # --- Citations ---------------------------------------------------------------------------------
 
 
 @admin.register(Citation)
-class CitationAdmin(admin.ModelAdmin):
+class CitationAdmin(DeskChildAdmin):
     form = desk_forms.CitationForm
     change_form_template = "admin/stories/citation/change_form.html"
     list_display = ["__str__", "source", "claim", "event", "start", "end", "is_stale"]
@@ -64,14 +65,8 @@ class CitationAdmin(admin.ModelAdmin):
 # --- Supporting records ------------------------------------------------------------------------
 
 
-@admin.register(ClaimStatusChange)
-class ClaimStatusChangeAdmin(admin.ModelAdmin):
-    """The verification history: kept, never edited."""
-
-    list_display = ["claim", "from_status", "to_status", "changed_by", "changed_at"]
-    list_filter = ["to_status"]
-    list_select_related = ["claim", "changed_by"]
-    date_hierarchy = "changed_at"
+class RecordAdmin(admin.ModelAdmin):
+    """Kept by the system, never edited by hand: listed and viewable only."""
 
     def has_add_permission(self, request):
         return False
@@ -83,8 +78,18 @@ class ClaimStatusChangeAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(ClaimStatusChange)
+class ClaimStatusChangeAdmin(RecordAdmin):
+    """The verification history: kept, never edited."""
+
+    list_display = ["claim", "from_status", "to_status", "changed_by", "changed_at"]
+    list_filter = ["to_status"]
+    list_select_related = ["claim", "changed_by"]
+    date_hierarchy = "changed_at"
+
+
 @admin.register(Correction)
-class CorrectionAdmin(admin.ModelAdmin):
+class CorrectionAdmin(DeskChildAdmin):
     list_display = ["note", "update", "corrected_by", "corrected_at"]
     list_select_related = ["update", "corrected_by"]
     search_fields = ["note"]
@@ -94,7 +99,7 @@ class CorrectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Mention)
-class MentionAdmin(admin.ModelAdmin):
+class MentionAdmin(DeskChildAdmin):
     list_display = ["actor", "source", "start", "end"]
     list_select_related = ["actor", "source"]
     autocomplete_fields = ["actor"]
@@ -105,7 +110,7 @@ class MentionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActorAlias)
-class ActorAliasAdmin(admin.ModelAdmin):
+class ActorAliasAdmin(DeskChildAdmin):
     list_display = ["alias", "actor"]
     list_select_related = ["actor"]
     search_fields = ["alias", "actor__name"]
@@ -113,14 +118,16 @@ class ActorAliasAdmin(admin.ModelAdmin):
 
 
 @admin.register(EventParticipation)
-class EventParticipationAdmin(admin.ModelAdmin):
+class EventParticipationAdmin(DeskChildAdmin):
     list_display = ["actor", "event", "role"]
     list_select_related = ["actor", "event"]
     autocomplete_fields = ["actor", "event"]
 
 
 @admin.register(SourceRevision)
-class SourceRevisionAdmin(admin.ModelAdmin):
+class SourceRevisionAdmin(RecordAdmin):
+    """A source's earlier texts, kept when it changes."""
+
     list_display = ["source", "sha256", "replaced_at"]
     list_select_related = ["source"]
 
@@ -129,13 +136,15 @@ class SourceRevisionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Rendition)
-class RenditionAdmin(admin.ModelAdmin):
+class RenditionAdmin(RecordAdmin):
+    """Resized copies of uploaded images, made by the desk when an image is saved."""
+
     list_display = ["original", "spec", "width", "height"]
     list_filter = ["spec"]
-    readonly_fields = ["original", "spec", "file", "width", "height"]
-
-    def has_add_permission(self, request):
-        return False
 
 
-admin.site.register(ImportRecord, list_display=["key", "digest", "imported_at"])
+@admin.register(ImportRecord)
+class ImportRecordAdmin(RecordAdmin):
+    """What the last import of each annotation entry said (its digest keeps editors' changes)."""
+
+    list_display = ["key", "digest", "imported_at"]

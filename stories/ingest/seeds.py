@@ -301,10 +301,10 @@ class _Loader:
             for c in new.values()
         ], Claim)
         # Excerpts are sliced from the source at the offsets, so they match by construction.
-        Citation.objects.bulk_create([
+        bulk_create_with_history([
             Citation(source=source, claim=claim, start=c.start, end=c.end, excerpt=source.text[c.start:c.end])
             for claim, c in zip(claims, new.values())
-        ])
+        ], Citation)
         self.report.count("candidate claims", "created", len(claims))
 
 
