@@ -36,66 +36,94 @@ def merge_actors(*, survivor: Actor, duplicates: Iterable[Actor], user) -> Merge
                   if d.pk != survivor.pk]
     if not duplicates:
         raise ValidationError("Choose at least one other actor to merge into the survivor.")
-    dup_ids = [d.pk for d in duplicates]
-    reason = f"Merged into {survivor.name} (#{survivor.pk})"
-
-    claims = list(Claim.objects.filter(claimant_id__in=dup_ids))
-    for claim in claims:
-        claim.claimant = survivor
-        save_version(claim, user=user, reason=reason)
-
-    events = 0
-    survivor_events = dict(EventParticipation.objects.filter(actor=survivor).values_list("event_id", "pk"))
-    for participation in EventParticipation.objects.filter(actor_id__in=dup_ids).order_by("pk"):
-        if participation.event_id in survivor_events:
-            survivor_part = EventParticipation.objects.get(pk=survivor_events[participation.event_id])
-            if not survivor_part.role and participation.role:
-                survivor_part.role = participation.role
-                survivor_part.save(update_fields=["role"])
-            participation.delete()
-        else:
-            participation.actor = survivor
-            participation.save(update_fields=["actor"])
-            survivor_events[participation.event_id] = participation.pk
-            events += 1
-
-    taken = set(Mention.objects.filter(actor=survivor).values_list("source_id", "start"))
-    mentions = 0
-    for mention in Mention.objects.filter(actor_id__in=dup_ids).order_by("pk"):
-        if (mention.source_id, mention.start) in taken:
-            mention.delete()
-        else:
-            Mention.objects.filter(pk=mention.pk).update(actor=survivor)
-            taken.add((mention.source_id, mention.start))
-            mentions += 1
-
-    moved_aliases = ActorAlias.objects.filter(actor_id__in=dup_ids).update(actor=survivor)
-    known = {a.lower() for a in ActorAlias.objects.filter(actor=survivor).values_list("alias", flat=True)}
-    known.add(survivor.name.lower())
-    new_aliases = []
-    for duplicate in duplicates:
-        if duplicate.name.lower() not in known and not ActorAlias.objects.filter(alias__iexact=duplicate.name).exists():
-            new_aliases.append(ActorAlias(actor=survivor, alias=duplicate.name))
-            known.add(duplicate.name.lower())
-    ActorAlias.objects.bulk_create(new_aliases)
-
-    for member in Actor.objects.filter(affiliation_id__in=dup_ids).exclude(pk=survivor.pk):
-        member.affiliation = survivor
-        save_version(member, user=user, reason=reason)
-    if survivor.affiliation_id in dup_ids:
-        survivor.affiliation = None
-    if survivor.affiliation_id is None:
-        survivor.affiliation = next(
-            (d.affiliation for d in duplicates if d.affiliation_id and d.affiliation_id not in dup_ids
-             and d.affiliation_id != survivor.pk), None,
-        )
-
+    merge = _Merge(survivor=survivor, duplicates=duplicates, user=user)
+    claims, events, mentions, aliases = merge.claims(), merge.participations(), merge.mentions(), merge.aliases()
+    merge.members()
     names = [d.name for d in duplicates]
     save_version(survivor, user=user, reason=f"Merged in {', '.join(names)}")
     for duplicate in duplicates:
-        duplicate._history_user, duplicate._change_reason = user, reason
+        duplicate._history_user, duplicate._change_reason = user, merge.reason
         duplicate.delete()
     return MergeResult(
-        survivor=survivor, merged_names=names, claims=len(claims), events=events, mentions=mentions,
-        aliases=moved_aliases + len(new_aliases),
+        survivor=survivor, merged_names=names, claims=claims, events=events, mentions=mentions, aliases=aliases,
     )
+
+
+class _Merge:
+    """The steps of one merge; each moves one kind of row and returns how many it moved."""
+
+    def __init__(self, *, survivor: Actor, duplicates: list[Actor], user) -> None:
+        self.survivor, self.duplicates, self.user = survivor, duplicates, user
+        self.ids = [d.pk for d in duplicates]
+        self.reason = f"Merged into {survivor.name} (#{survivor.pk})"
+
+    def _save(self, row, **fields) -> None:
+        for name, value in fields.items():
+            setattr(row, name, value)
+        row._history_user, row._change_reason = self.user, self.reason
+        row.save()
+
+    def claims(self) -> int:
+        claims = list(Claim.objects.filter(claimant_id__in=self.ids))
+        for claim in claims:
+            claim.claimant = self.survivor
+            save_version(claim, user=self.user, reason=self.reason)
+        return len(claims)
+
+    def participations(self) -> int:
+        """Each event once: a duplicate's role fills the survivor's empty one, else it moves."""
+        moved = 0
+        held = {p.event_id: p for p in EventParticipation.objects.filter(actor=self.survivor)}
+        for participation in EventParticipation.objects.filter(actor_id__in=self.ids).order_by("pk"):
+            kept = held.get(participation.event_id)
+            if kept is None:
+                self._save(participation, actor=self.survivor)
+                held[participation.event_id] = participation
+                moved += 1
+                continue
+            if not kept.role and participation.role:
+                self._save(kept, role=participation.role)
+            participation._history_user, participation._change_reason = self.user, self.reason
+            participation.delete()
+        return moved
+
+    def mentions(self) -> int:
+        moved = 0
+        taken = set(Mention.objects.filter(actor=self.survivor).values_list("source_id", "start"))
+        for mention in Mention.objects.filter(actor_id__in=self.ids).order_by("pk"):
+            if (mention.source_id, mention.start) in taken:
+                mention.delete()
+            else:
+                Mention.objects.filter(pk=mention.pk).update(actor=self.survivor)
+                taken.add((mention.source_id, mention.start))
+                moved += 1
+        return moved
+
+    def aliases(self) -> int:
+        """The duplicates' aliases move; their names become aliases too, unless already known."""
+        moved = list(ActorAlias.objects.filter(actor_id__in=self.ids))
+        for alias in moved:
+            self._save(alias, actor=self.survivor)
+        known = {a.lower() for a in ActorAlias.objects.filter(actor=self.survivor).values_list("alias", flat=True)}
+        known.add(self.survivor.name.lower())
+        added = 0
+        for duplicate in self.duplicates:
+            if duplicate.name.lower() not in known and not ActorAlias.objects.filter(alias__iexact=duplicate.name).exists():
+                self._save(ActorAlias(actor=self.survivor, alias=duplicate.name))
+                known.add(duplicate.name.lower())
+                added += 1
+        return len(moved) + added
+
+    def members(self) -> None:
+        """Members of a duplicate join the survivor, which inherits a duplicate's affiliation if it has none."""
+        for member in Actor.objects.filter(affiliation_id__in=self.ids).exclude(pk=self.survivor.pk):
+            member.affiliation = self.survivor
+            save_version(member, user=self.user, reason=self.reason)
+        survivor = self.survivor
+        if survivor.affiliation_id in self.ids:
+            survivor.affiliation = None
+        if survivor.affiliation_id is None:
+            survivor.affiliation = next(
+                (d.affiliation for d in self.duplicates if d.affiliation_id and d.affiliation_id not in self.ids
+                 and d.affiliation_id != survivor.pk), None,
+            )

@@ -110,13 +110,18 @@ def save_from_desk(
             prompted_by_source=prompted_by_source,
         )
     if isinstance(obj, Update):
-        if correcting and not minor_fix:
-            Correction.objects.create(update=obj, note=correction_note.strip(), corrected_by=user)
-        if obj.status == PublicationStatus.PUBLISHED or (
-            before is not None and before.status == PublicationStatus.PUBLISHED
-        ):
-            record_update_change(update=obj)
+        _record_update_save(update=obj, before=before, user=user, note=correction_note if correcting and not minor_fix else "")
     return obj
+
+
+def _record_update_save(*, update: Update, before: Update | None, user, note: str) -> None:
+    """A public correction note when one is due; a new poll sequence when readers could notice."""
+    if note:
+        Correction.objects.create(update=update, note=note.strip(), corrected_by=user)
+    if update.status == PublicationStatus.PUBLISHED or (
+        before is not None and before.status == PublicationStatus.PUBLISHED
+    ):
+        record_update_change(update=update)
 
 
 def is_correction(before: Update, after: Update) -> bool:

@@ -28,3 +28,19 @@ def _fresh_cache():
     clear_every_cache()
     yield
     clear_every_cache()
+
+
+@pytest.fixture
+def editor(db):
+    """A member of the Editor group: publishes, verifies, reviews, merges."""
+    from .factories import make_staff
+
+    return make_staff("Editor")
+
+
+@pytest.fixture
+def reporter(db):
+    """A member of the Reporter group: drafts and proposes."""
+    from .factories import make_staff
+
+    return make_staff("Reporter")

@@ -81,16 +81,6 @@ def client_for(user) -> Client:
 
 
 @pytest.fixture
-def editor():
-    return make_staff("Editor")
-
-
-@pytest.fixture
-def reporter():
-    return make_staff("Reporter")
-
-
-@pytest.fixture
 def as_editor(editor):
     return client_for(editor)
 

@@ -26,19 +26,9 @@ from stories.models import (
     VerificationStatus,
 )
 
-from .factories import cite, draft, make_actor, make_claim, make_event, make_source, make_staff, make_story, make_update
+from .factories import cite, draft, make_actor, make_claim, make_event, make_source, make_story, make_update
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def editor():
-    return make_staff("Editor")
-
-
-@pytest.fixture
-def reporter():
-    return make_staff("Reporter")
 
 
 # --- Publishing and scheduling -----------------------------------------------------------------

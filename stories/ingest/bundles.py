@@ -153,106 +153,120 @@ def story_actors(story: Story, claims, events) -> list[Actor]:
 
 def export_bundle(story: Story) -> dict:
     """The whole story, drafts included, as one JSON-ready dict (see the module docstring)."""
-    citations = Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("source__slug", "start", "end"))
-    events = list(
-        Event.objects.filter(story=story).prefetch_related(
-            citations, Prefetch("participations", queryset=EventParticipation.objects.select_related("actor"))
-        ).order_by("occurred_at", "pk")
-    )
-    claims = list(
-        Claim.objects.filter(story=story).select_related("claimant", "event", "outcome_event")
-        .prefetch_related(
-            citations, "contradicts",
-            Prefetch("status_changes", queryset=ClaimStatusChange.objects.select_related(
-                "prompted_by_update", "prompted_by_source").order_by("changed_at", "pk")),
-        ).order_by("pk")
-    )
-    updates = list(
-        Update.objects.filter(story=story).prefetch_related("events", "claims", "corrections").order_by("pk")
-    )
-    actors = story_actors(story, claims, events)
-    actor_ids = {a.pk for a in actors}
-    source_ids = {c.source_id for obj in [*events, *claims] for c in obj.citations.all()}
-    source_ids |= {s.prompted_by_source_id for c in claims for s in c.status_changes.all() if s.prompted_by_source_id}
-    sources = list(
-        Source.objects.filter(pk__in=source_ids).prefetch_related(
-            Prefetch("revisions", queryset=SourceRevision.objects.order_by("replaced_at", "sha256")),
-            Prefetch("mentions", queryset=Mention.objects.filter(actor__in=actor_ids).select_related("actor").order_by("start")),
-        ).order_by("slug")
-    )
-    event_key = {e.pk: _key(e, e.seed_key, story, "event") for e in events}
-    claim_key = {c.pk: _key(c, c.natural_key, story, "claim") for c in claims}
-    update_key = {u.pk: _key(u, u.seed_key, story, "update") for u in updates}
-
-    def dump_citations(obj):
-        return [{"source": c.source.slug, **_dump(c, CITATION_FIELDS)} for c in obj.citations.all()]
-
+    rows = _StoryRows(story)
     return {
         "format": BUNDLE_FORMAT,
         "version": BUNDLE_VERSION,
         "story": _dump(story, STORY_FIELDS),
-        "actors": [
-            {
-                **_dump(actor, ACTOR_FIELDS),
-                "affiliation": actor.affiliation.slug if actor.affiliation_id else None,
-                "aliases": sorted(alias.alias for alias in actor.aliases.all()),
-            }
-            for actor in actors
-        ],
-        "sources": [
-            {
-                **_dump(source, SOURCE_FIELDS),
-                "revisions": [_dump(r, ("text", "sha256", "replaced_at")) for r in source.revisions.all()],
-                "mentions": [{"actor": m.actor.slug, "start": m.start, "end": m.end} for m in source.mentions.all()],
-            }
-            for source in sources
-        ],
-        "events": [
-            {
-                "key": event_key[event.pk],
-                **_dump(event, EVENT_FIELDS),
-                "participations": sorted(
-                    ({"actor": p.actor.slug, "role": p.role} for p in event.participations.all()),
-                    key=lambda p: p["actor"],
-                ),
-                "citations": dump_citations(event),
-            }
-            for event in events
-        ],
-        "claims": [
-            {
-                "key": claim_key[claim.pk],
-                **_dump(claim, CLAIM_FIELDS),
-                "claimant": claim.claimant.slug if claim.claimant_id else None,
-                "event": event_key.get(claim.event_id),
-                "outcome_event": event_key.get(claim.outcome_event_id),
-                "contradicts": sorted(claim_key[c.pk] for c in claim.contradicts.all() if c.pk in claim_key),
-                "citations": dump_citations(claim),
-                "status_history": [
-                    {
-                        **_dump(change, ("from_status", "to_status", "note", "changed_at")),
-                        "prompted_by_update": update_key.get(change.prompted_by_update_id),
-                        "prompted_by_source": change.prompted_by_source.slug if change.prompted_by_source_id else None,
-                    }
-                    for change in claim.status_changes.all()
-                ],
-            }
-            for claim in claims
-        ],
-        "updates": [
-            {
-                "key": update_key[update.pk],
-                **_dump(update, UPDATE_FIELDS),
-                "events": sorted(event_key[e.pk] for e in update.events.all() if e.pk in event_key),
-                "claims": sorted(claim_key[c.pk] for c in update.claims.all() if c.pk in claim_key),
-                "corrections": [
-                    _dump(c, ("note", "corrected_at"))
-                    for c in sorted(update.corrections.all(), key=lambda c: (c.corrected_at, c.note))
-                ],
-            }
-            for update in updates
-        ],
+        "actors": [_dump_actor(actor) for actor in rows.actors],
+        "sources": [_dump_source(source) for source in rows.sources],
+        "events": [rows.dump_event(event) for event in rows.events],
+        "claims": [rows.dump_claim(claim) for claim in rows.claims],
+        "updates": [rows.dump_update(update) for update in rows.updates],
     }
+
+
+class _StoryRows:
+    """Everything a story bundle holds, read in a fixed number of queries, and the keys it uses."""
+
+    def __init__(self, story: Story) -> None:
+        citations = Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("source__slug", "start", "end"))
+        self.events = list(
+            Event.objects.filter(story=story).prefetch_related(
+                citations, Prefetch("participations", queryset=EventParticipation.objects.select_related("actor"))
+            ).order_by("occurred_at", "pk")
+        )
+        self.claims = list(
+            Claim.objects.filter(story=story).select_related("claimant", "event", "outcome_event")
+            .prefetch_related(
+                citations, "contradicts",
+                Prefetch("status_changes", queryset=ClaimStatusChange.objects.select_related(
+                    "prompted_by_update", "prompted_by_source").order_by("changed_at", "pk")),
+            ).order_by("pk")
+        )
+        self.updates = list(
+            Update.objects.filter(story=story).prefetch_related("events", "claims", "corrections").order_by("pk")
+        )
+        self.actors = story_actors(story, self.claims, self.events)
+        self.sources = self._sources({a.pk for a in self.actors})
+        self.event_key = {e.pk: _key(e, e.seed_key, story, "event") for e in self.events}
+        self.claim_key = {c.pk: _key(c, c.natural_key, story, "claim") for c in self.claims}
+        self.update_key = {u.pk: _key(u, u.seed_key, story, "update") for u in self.updates}
+
+    def _sources(self, actor_ids: set[int]) -> list[Source]:
+        source_ids = {c.source_id for obj in [*self.events, *self.claims] for c in obj.citations.all()}
+        source_ids |= {
+            s.prompted_by_source_id for c in self.claims for s in c.status_changes.all() if s.prompted_by_source_id
+        }
+        return list(
+            Source.objects.filter(pk__in=source_ids).prefetch_related(
+                Prefetch("revisions", queryset=SourceRevision.objects.order_by("replaced_at", "sha256")),
+                Prefetch("mentions", queryset=Mention.objects.filter(actor__in=actor_ids)
+                         .select_related("actor").order_by("start")),
+            ).order_by("slug")
+        )
+
+    def dump_event(self, event: Event) -> dict:
+        return {
+            "key": self.event_key[event.pk],
+            **_dump(event, EVENT_FIELDS),
+            "participations": sorted(
+                ({"actor": p.actor.slug, "role": p.role} for p in event.participations.all()),
+                key=lambda p: p["actor"],
+            ),
+            "citations": _dump_citations(event),
+        }
+
+    def dump_claim(self, claim: Claim) -> dict:
+        return {
+            "key": self.claim_key[claim.pk],
+            **_dump(claim, CLAIM_FIELDS),
+            "claimant": claim.claimant.slug if claim.claimant_id else None,
+            "event": self.event_key.get(claim.event_id),
+            "outcome_event": self.event_key.get(claim.outcome_event_id),
+            "contradicts": sorted(self.claim_key[c.pk] for c in claim.contradicts.all() if c.pk in self.claim_key),
+            "citations": _dump_citations(claim),
+            "status_history": [
+                {
+                    **_dump(change, ("from_status", "to_status", "note", "changed_at")),
+                    "prompted_by_update": self.update_key.get(change.prompted_by_update_id),
+                    "prompted_by_source": change.prompted_by_source.slug if change.prompted_by_source_id else None,
+                }
+                for change in claim.status_changes.all()
+            ],
+        }
+
+    def dump_update(self, update: Update) -> dict:
+        return {
+            "key": self.update_key[update.pk],
+            **_dump(update, UPDATE_FIELDS),
+            "events": sorted(self.event_key[e.pk] for e in update.events.all() if e.pk in self.event_key),
+            "claims": sorted(self.claim_key[c.pk] for c in update.claims.all() if c.pk in self.claim_key),
+            "corrections": [
+                _dump(c, ("note", "corrected_at"))
+                for c in sorted(update.corrections.all(), key=lambda c: (c.corrected_at, c.note))
+            ],
+        }
+
+
+def _dump_actor(actor: Actor) -> dict:
+    return {
+        **_dump(actor, ACTOR_FIELDS),
+        "affiliation": actor.affiliation.slug if actor.affiliation_id else None,
+        "aliases": sorted(alias.alias for alias in actor.aliases.all()),
+    }
+
+
+def _dump_source(source: Source) -> dict:
+    return {
+        **_dump(source, SOURCE_FIELDS),
+        "revisions": [_dump(r, ("text", "sha256", "replaced_at")) for r in source.revisions.all()],
+        "mentions": [{"actor": m.actor.slug, "start": m.start, "end": m.end} for m in source.mentions.all()],
+    }
+
+
+def _dump_citations(obj) -> list[dict]:
+    return [{"source": c.source.slug, **_dump(c, CITATION_FIELDS)} for c in obj.citations.all()]
 
 
 # --- Import ---------------------------------------------------------------------------------------
