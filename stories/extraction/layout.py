@@ -66,21 +66,49 @@ def _can_open(text: str, i: int) -> bool:
 
 
 def pair_quotes(text: str, end: int) -> list[tuple[int, int]]:
-    """(open mark, close mark) index pairs; quotes never cross a line break."""
+    """(open mark, close mark) index pairs of double quotation marks.
+
+    A quote never crosses a line break, with one exception from news style: a long quote leaves
+    each non-final paragraph unclosed and re-opens the next, so an open quote whose next paragraph
+    starts with an opening mark ends at its own paragraph's end (the pair's second index is then
+    just past the paragraph's last character).  Straight marks inside a curly quote that closes
+    later on the line are a nested quote and stay inside it.
+    """
     pairs: list[tuple[int, int]] = []
+    closers = [m.start() for m in re.finditer("”", text[:end])]
     open_at: int | None = None
+    curly = False
     for m in re.finditer(r"[“”\"\n]", text[:end]):
         i, mark = m.start(), m.group()
         if mark == "\n":
+            if open_at is not None and _next_paragraph_reopens(text, i, end):
+                pairs.append((open_at, len(text[:i].rstrip())))
             open_at = None  # an unclosed quote must not swallow the rest of the article
         elif mark == "“":
-            open_at = i  # a second opener means the first one was stray
+            open_at, curly = i, True  # a second opener means the first one was stray
+        elif curly and mark == '"' and open_at is not None and _closes_later(closers, i, text, end):
+            continue
         elif open_at is not None and not text[i - 1].isspace():
             pairs.append((open_at, i))
             open_at = None
         elif mark == '"' and _can_open(text, i):
-            open_at = i
+            open_at, curly = i, False
     return pairs
+
+
+def _next_paragraph_reopens(text: str, newline: int, end: int) -> bool:
+    rest = text[newline:min(end, newline + 200)].lstrip()
+    return rest[:1] in ("“", '"')
+
+
+def _closes_later(closers: list[int], i: int, text: str, end: int) -> bool:
+    """Whether a curly closing mark follows ``i`` on the same line."""
+    k = bisect_right(closers, i)
+    if k == len(closers):
+        return False
+    line_end = text.find("\n", i, end)
+    return line_end < 0 or closers[k] < line_end
+
 
 # --------------------------------------------------------------------------- sentences
 

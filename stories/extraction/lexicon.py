@@ -19,11 +19,11 @@ criticize criticise decry dismiss deny reveal mention opine threaten beg questio
 rebut elaborate clarify underscore highlight summarize thank congratulate email text recommend propose
 swear guarantee speculate estimate interrupt chime recite quote characterize characterise complain
 grumble apologize apologise disclose dispute reject object protest concur laugh chuckle groan cheer
-applaud rave taunt tease thunder rail rant read point ridicule lecture scoff sneer jeer
+applaud rave taunt tease thunder rail rant read point speak chant grouse refer portray ridicule lecture scoff sneer jeer
 """.split()
-_IRREGULAR_PAST = {"say": "said", "tell": "told", "write": "wrote", "swear": "swore", "read": "read"}
+_IRREGULAR_PAST = {"say": "said", "tell": "told", "write": "wrote", "swear": "swore", "read": "read", "speak": "spoke"}
 # One-syllable stems ending consonant-vowel-consonant double it: "quipped", "admitted".
-_DOUBLING = frozenset("admit quip snap rebut beg brag chat jab slam nag stop plan".split())
+_DOUBLING = frozenset("admit quip snap rebut beg brag chat jab slam nag stop plan refer".split())
 
 
 def _inflections(lemma: str) -> tuple[set[str], set[str]]:
@@ -89,7 +89,8 @@ SPEAKER_NOUNS = frozenset(
     "foundation institute center organization company firm bank statement speech transcript note "
     "message caption headline sign story account editor columnist writer author reporter anchor host "
     "guest caller viewer reader student teacher professor doctor veteran soldier officer agent "
-    "director chief head boss employee staff crowd audience fan fans".split()
+    "director chief head boss employee staff crowd audience fan fans tabloid commenter user netizen "
+    "neurosurgeon surgeon billionaire businessman businesswoman mogul tycoon celebrity star host".split()
 )
 # Description heads that are groups ("they") or things ("it") rather than one person ("he"/"she").
 THING_NOUNS = frozenset(

@@ -53,6 +53,15 @@ _SECTION_WORDS = frozenset(
     "sources disclaimer watch listen related quote quotes statements highlights next steps conclusion "
     "overview facts details reaction reactions timeline lessons response points agenda fact check".split()
 )
+# Endings of nouns for people: commenter, neurosurgeon, activist, historian, participant, resident.
+_AGENT_SUFFIXES = ("er", "ers", "or", "ors", "ist", "ists", "ian", "ians", "ant", "ants", "ent", "ents",
+                   "eon", "eons", "man", "men", "woman", "women")
+# Words that open a sentence without opening its subject.
+_NOT_SUBJECT_START = _BAD_START | frozenset(
+    "as although while when if because since after before alongside without despite unlike like "
+    "according amid among following during until unless whether though once upon within beyond "
+    "here there what yes no oh well".split()
+)
 # Unnamed speakers that are a bare quantifier: "one said", "said another".
 _BARE_SPEAKERS = frozenset("one another others some many most both".split())
 _NOT_NAMES = _DETERMINERS | _BAD_START
@@ -60,12 +69,19 @@ _CLAUSE_VERBS = FINITE_REPORTING_VERBS - SPEAKER_NOUNS
 # In the masked copy the speaker search reads, the dot of "Sen.", "Marc E." or "(D-Mo.)" is held
 # as this character so that phrase patterns stop only at a sentence's full stop.
 _HELD_DOT = "\x01"
-_ABBREVIATED = ("Sen Rep Gov Mr Mrs Ms Dr Jr Sr St Lt Gen Col Capt Sgt Rev Prof Sens Reps Ft Mt Atty Dept "
-                "Corp Inc Co Ltd Calif Mass Conn Wash Ore Nev Tex Ariz Colo Mich Wis Minn Ill Ind Tenn Ala "
-                "Miss Okla Kan Neb Del Md Pa Vt Va Ga Fla Ky Mo La Ark Mont Wyo Penn Cal").split()
-_ABBREVIATION_DOT = re.compile(
-    "(?:" + "|".join(rf"(?<=\b{re.escape(a)})" for a in _ABBREVIATED) + r"|(?<=\b[A-Z])|(?<=\b[A-Z]\.[A-Z]))\.(?=[ \t]*[\w(,)])"
+_ABBREVIATED = frozenset(
+    "Sen Rep Gov Mr Mrs Ms Dr Jr Sr St Lt Gen Col Capt Sgt Rev Prof Sens Reps Ft Mt Atty Dept Corp Inc Co "
+    "Ltd Calif Mass Conn Wash Ore Nev Tex Ariz Colo Mich Wis Minn Ill Ind Tenn Ala Miss Okla Kan Neb Del "
+    "Md Pa Vt Va Ga Fla Ky Mo La Ark Mont Wyo Penn Cal".split()
 )
+_ABBREVIATION_CANDIDATE = re.compile(r"\b([A-Z][A-Za-z]{0,4})\.(?=[ \t]*[\w(,)])")
+
+
+def _hold_abbreviation_dots(masked: str) -> str:
+    def hold(m: re.Match[str]) -> str:
+        word = m.group(1)
+        return word + _HELD_DOT if len(word) == 1 or word in _ABBREVIATED else m.group()
+    return _ABBREVIATION_CANDIDATE.sub(hold, masked)
 _MAX_SPEAKER_WORDS = 8
 
 
@@ -90,12 +106,23 @@ def _split_title(words: list[str]) -> tuple[str | None, list[str]]:
     return None, words
 
 
+def _is_filler(word: str) -> bool:
+    return bare(word) in _FILLER or (word[:1].islower() and bare(word).endswith("ly") and len(word) > 4)
+
+
 def _trim_filler(words: list[str]) -> list[str]:
-    while words and bare(words[-1]) in _FILLER:
+    while words and _is_filler(words[-1]):
         words = words[:-1]
-    while words and bare(words[0]) in _FILLER:
+    while words and _is_filler(words[0]):
         words = words[1:]
     return words
+
+
+def _can_head(word: str) -> bool:
+    """Whether a phrase may end in ``word``: a name, or a noun for people or bodies."""
+    b = bare(word)
+    return (_is_name_word(word) or _is_person_noun(word) or b in _TITLES or b in _BARE_SPEAKERS
+            or b.endswith(_AGENT_SUFFIXES) or _owner(word) is not None)
 
 
 def _owner(word: str) -> str | None:
@@ -114,6 +141,8 @@ def _parse_speaker(phrase: str) -> _Speaker | None:
         return None
     if any(bare(w) in _NOT_IN_NOUN_PHRASE or (w[:1].islower() and bare(w) in _CLAUSE_VERBS) for w in words):
         return None  # "Doe said in her opening" (before "remarks") is a clause, not a speaker
+    if not _can_head(words[-1]) or (words[0][:1].islower() and bare(words[0]).endswith("ed")):
+        return None  # "Polls show Clinton up by 10", "Johnson kept", "discussed Trump’s"
     if not any(_is_name_word(w) or _is_person_noun(w) for w in words):
         return None
     for i, word in enumerate(words[:-1]):
@@ -167,6 +196,20 @@ _TERM_BEFORE = re.compile(
     r"the (?:term|phrase|word|slogan|motto))[ \t]*\(?[ \t]*$",
     re.IGNORECASE,
 )
+# Quoted names of works and slogans: 'on ABC’s “This Week”', 'the book “X”', 'a “Y” hat'.
+_WORK_BEFORE = re.compile(
+    r"(?:\b(?:on|in|of|for|from|at|by|into)[ \t]+(?:the[ \t]+)?(?:[\w.&-]+['’]s[ \t]+)?(?:new[ \t]+)?"
+    r"|\b(?:show|series|podcast|program|programme|film|movie|book|memoir|documentary|ad|advert|song|album|"
+    r"novel|column|op-ed|editorial|headline|article|essay|segment|spot|video|play|musical|titled|entitled|"
+    r"slogan|motto|hashtag|banner|shirts?|hats?|signs?|caps?)[ \t]*,?[ \t]*)$",
+    re.IGNORECASE,
+)
+_WORK_AFTER = re.compile(
+    r"[ \t]*(?:star|stars|host|hosts|show|series|podcast|program|film|movie|book|documentary|ad|hats?|"
+    r"shirts?|signs?|caps?|slogan|campaign|tour|crowd|movement|segment|column|op-ed|editorial|bus|"
+    r"rally|rallies|event|anchor|actor|actress|creator|episode)\b",
+    re.IGNORECASE,
+)
 _LABEL = re.compile(r"([^():“”\"\x00]{2,80}?)\s*(?:\(([^()]{1,60})\))?\s*:")
 _LINE_END_COLON = re.compile(r":[ \t]*(?:\n|$)")
 _VERB_LIKE = frozenset("is are was were has have had will would can could did does do says said".split())
@@ -215,6 +258,9 @@ def _sentence_subject(masked: str, piece: Piece) -> tuple[str, int] | None:
     intro = re.match(r"(?:(?:On|In|At|During|After|Before|Later|Earlier|But|And|So|Meanwhile|However|Still|Yet|"
                      r"Then|Also|Now|Last|This|Speaking|Asked)\b[^,\x00]{0,40},[ \t]*)", body)
     offset = intro.end() if intro else 0
+    first = body[offset:].split(maxsplit=1)[:1]
+    if not first or bare(first[0]) in _NOT_SUBJECT_START or bare(first[0]).endswith(("ing", "ly")):
+        return None  # "As the paper noted", "Holding signs, …": the sentence opens with no subject
     words: list[str] = []
     for m in re.finditer(r"\S+", body[offset:]):
         word = m.group()
@@ -327,7 +373,13 @@ def _resolve(phrase: str | None, discourse: _Discourse | None, at: int) -> _Spea
     if pronoun in _PRONOUNS:
         entity = discourse.resolve(pronoun, at) if discourse else None
         return (entity.name, entity.role) if entity else None
-    return _parse_speaker(phrase)
+    # The subject may follow words that are not part of it: "No wonder Trump said", "with Doe tweeting".
+    for i in range(min(len(words), _MAX_SPEAKER_WORDS)):
+        if found := _parse_speaker(" ".join(words[i:])):
+            return found
+        if words[i][:1].isupper() and bare(words[i]) not in _NOT_NAMES:
+            return None  # never cut into a name: "Sen. Ron Johnson kept" is no "Johnson kept"
+    return None
 
 
 def _appositive(phrase: str) -> _Speaker | None:
@@ -406,6 +458,23 @@ def _speaker_later(masked: str, piece: Piece, close: int, discourse: _Discourse)
     return None
 
 
+def _is_title_case(quote: str) -> bool:
+    words = [w for w in quote.split() if w[:1].isalpha()]
+    long_words = [w for w in words if len(w) > 3]
+    return bool(long_words) and all(w[0].isupper() for w in long_words) and words[0][0].isupper()
+
+
+def _names_a_work(text: str, start: int, end: int, close: int, opens_sentence: bool, has_speaker: bool) -> bool:
+    """A title of a show, book or ad, or a slogan, rather than words someone said."""
+    quote = text[start:end]
+    if not _is_title_case(quote) or len(quote.split()) > 12:
+        return False
+    if _WORK_BEFORE.search(text, max(0, start - 40), start - 1) or _WORK_AFTER.match(text, close + 1):
+        return True
+    # A capitalised phrase inside a sentence that nobody is said to have spoken.
+    return not has_speaker and not opens_sentence and len(quote.split()) > 1
+
+
 def _heading(text: str, piece: Piece, masked: str) -> _Speaker | None:
     """A piece like 'Kevin Hassett (NEC Chairman):' or 'The minister said:' ending its line."""
     if piece.end - piece.start > 150 or not _LINE_END_COLON.match(text, piece.end - 1):
@@ -473,7 +542,7 @@ def find_quotes(text: str, *, end: int | None = None) -> list[Quote]:
     chars = list(text[:limit])
     for o, c in pairs:
         chars[o:c + 1] = "\x00" * (c + 1 - o)  # verbs inside other quotes never attribute
-    masked = _ABBREVIATION_DOT.sub(_HELD_DOT, "".join(chars))
+    masked = _hold_abbreviation_dots("".join(chars))
     headings = _heading_by_piece(text, pieces, masked)
     discourse = _read_discourse(masked, pieces)
     starts = [p.start for p in pieces]
@@ -495,6 +564,8 @@ def find_quotes(text: str, *, end: int | None = None) -> list[Quote]:
             # News convention: a sentence that is all quote continues the last speaker nearby.
             entity = discourse.last_speaker(o, _paragraph_start(text, o, 1))
             found = (entity.name, entity.role) if entity else None
+        if _names_a_work(text, s, e, c, o == piece.start, found is not None):
+            continue
         if found is not None:
             discourse.add(o, _entity(found, found[0]), True)
         quotes.append(Quote(s, e, text[s:e], found[0] if found else None, found[1] if found else None,
