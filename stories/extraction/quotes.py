@@ -45,13 +45,27 @@ _FILLER = frozenset(
 # Words no speaker phrase contains: "It may be", "He went on to", "following a Washington Post".
 _NOT_IN_NOUN_PHRASE = frozenset(
     "may might can could should must shall went goes go to following is are was were be been being do "
-    "did does if when while because although though than not".split()
+    "did does if when while because although though than not that this these those with".split()
 )
 # Capitalised section labels ("Key Takeaways:") that look like a speaker heading but are not.
 _SECTION_WORDS = frozenset(
     "key takeaways takeaway summary background update note context analysis bottom line editor source "
     "sources disclaimer watch listen related quote quotes statements highlights next steps conclusion "
     "overview facts details reaction reactions timeline lessons response points agenda fact check".split()
+)
+_PREMODIFIERS = frozenset(
+    "former then top senior chief deputy longtime fellow retired late new incoming outgoing acting current "
+    "leading prominent veteran rival vice campaign of and for de la van von bin al da du le del der "
+    "party state house senate white press communications policy national".split()
+)
+# An adjunct of time or venue trailing a subject: "Doe on Monday", "Doe in a Friday tweet".
+_TIME_OR_VENUE = re.compile(
+    r"\s(?:on|in|at|during|late|early|last|this|earlier|later)\s(?:(?:a|an|the|his|her|their|its)\s)?(?:\S+\s){0,2}?"
+    r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|January|February|March|April|May|June|July|August|"
+    r"September|October|November|December|morning|afternoon|evening|night|week|weekend|month|year|day|"
+    r"interview|statement|tweet|speech|post|email|letter|appearance|call|conference|rally|debate|release|"
+    r"op-ed|video|hearing|briefing|remarks)s?\b.*$",
+    re.DOTALL,
 )
 # Endings of nouns for people: commenter, neurosurgeon, activist, historian, participant, resident.
 _AGENT_SUFFIXES = ("er", "ers", "or", "ors", "ist", "ists", "ian", "ians", "ant", "ants", "ent", "ents",
@@ -122,7 +136,14 @@ def _can_head(word: str) -> bool:
     """Whether a phrase may end in ``word``: a name, or a noun for people or bodies."""
     b = bare(word)
     return (_is_name_word(word) or _is_person_noun(word) or b in _TITLES or b in _BARE_SPEAKERS
-            or b.endswith(_AGENT_SUFFIXES) or _owner(word) is not None)
+            or (b.endswith(_AGENT_SUFFIXES) and not b.endswith(("ment", "ments"))) or _owner(word) is not None)
+
+
+def _can_premodify_name(word: str) -> bool:
+    """Lower-case words that may stand before a name: 'the former', 'campaign manager', '81-year-old'."""
+    b = bare(word)
+    return (b in _PREMODIFIERS or b in _DETERMINERS or b in _TITLES or _is_person_noun(word)
+            or b.endswith(("al", "ic", "ive", "ary", "year-old")) or b.replace("-", "").isdigit())
 
 
 def _owner(word: str) -> str | None:
@@ -133,7 +154,7 @@ def _owner(word: str) -> str | None:
 
 def _parse_speaker(phrase: str) -> _Speaker | None:
     """Turn a subject phrase into (speaker, role), or None when it is no plausible speaker."""
-    phrase = phrase.replace(_HELD_DOT, ".")
+    phrase = _TIME_OR_VENUE.sub("", phrase.replace(_HELD_DOT, "."))
     words = _trim_filler(undecorated(phrase).split())
     if len(words) == 1 and bare(words[0]) in _BARE_SPEAKERS:
         return bare(words[0]), None
@@ -141,8 +162,13 @@ def _parse_speaker(phrase: str) -> _Speaker | None:
         return None
     if any(bare(w) in _NOT_IN_NOUN_PHRASE or (w[:1].islower() and bare(w) in _CLAUSE_VERBS) for w in words):
         return None  # "Doe said in her opening" (before "remarks") is a clause, not a speaker
-    if not _can_head(words[-1]) or (words[0][:1].islower() and bare(words[0]).endswith("ed")):
+    if not _can_head(words[-1]) or (words[0][:1].islower() and bare(words[0]).endswith(("ed", "ing"))):
         return None  # "Polls show Clinton up by 10", "Johnson kept", "discussed Trump’s"
+    if _is_name_word(words[-1]):
+        # Keep the name and the words that can describe it: "the effort results in John Kasich" is
+        # John Kasich, "Republican presidential hopeful Donald Trump" is Donald Trump.
+        cut = max((i for i, w in enumerate(words) if not (w[:1].isupper() or _can_premodify_name(w))), default=-1)
+        words = words[cut + 1:]
     if not any(_is_name_word(w) or _is_person_noun(w) for w in words):
         return None
     for i, word in enumerate(words[:-1]):
@@ -259,7 +285,7 @@ def _sentence_subject(masked: str, piece: Piece) -> tuple[str, int] | None:
                      r"Then|Also|Now|Last|This|Speaking|Asked)\b[^,\x00]{0,40},[ \t]*)", body)
     offset = intro.end() if intro else 0
     first = body[offset:].split(maxsplit=1)[:1]
-    if not first or bare(first[0]) in _NOT_SUBJECT_START or bare(first[0]).endswith(("ing", "ly")):
+    if not first or bare(first[0]) in _NOT_SUBJECT_START or bare(first[0]).endswith(("ing", "ly", "ed")):
         return None  # "As the paper noted", "Holding signs, …": the sentence opens with no subject
     words: list[str] = []
     for m in re.finditer(r"\S+", body[offset:]):
@@ -440,6 +466,10 @@ def _speaker_before(masked: str, piece: Piece, open_: int, discourse: _Discourse
             opening = _sentence_subject(masked, piece)
             if opening and (found := _resolve(opening[0], discourse, opening[1])):
                 return found
+    if pre.rstrip().endswith(":"):  # "McConnell, R-Ky., delivered a blunt message: “…”"
+        opening = _sentence_subject(masked, piece)
+        if opening and (found := _resolve(opening[0], discourse, opening[1])):
+            return found
     return None
 
 
@@ -513,7 +543,11 @@ def _read_discourse(masked: str, pieces: list[Piece]) -> _Discourse:
     for piece in pieces:
         opening = _sentence_subject(masked, piece)
         if opening and opening[0][:1].isupper() and (found := _resolve(opening[0], discourse, opening[1])):
-            discourse.add(opening[1], _entity(found, opening[0]), False)
+            entity = _entity(found, opening[0])
+            # One capitalised word opening a sentence ("Instead", "Things") is a name only if the text
+            # has named that person before or it is a known first name.
+            if len(found[0].split()) > 1 or found[1] or found[0] in discourse.full_names or entity.gender:
+                discourse.add(opening[1], entity, False)
         headline = piece.end - piece.start < 200 and _is_headline(masked[piece.start:piece.end])
         for verb in _verbs(masked, piece.start, piece.end):
             subject = _subject_before(masked, piece.start, verb, headline)
@@ -560,6 +594,8 @@ def find_quotes(text: str, *, end: int | None = None) -> list[Quote]:
         found = (_speaker_after(masked, c, after_piece.end, inner, discourse)
                  or _speaker_before(masked, piece, o, discourse) or heading
                  or _speaker_later(masked, closing, c, discourse))
+        if found is None and quotes and quotes[-1].speaker and quotes[-1].sentence_start == piece.start:
+            found = (quotes[-1].speaker, quotes[-1].speaker_role)  # “…,” said Doe, “…”: one quote, split
         if found is None and o == piece.start:
             # News convention: a sentence that is all quote continues the last speaker nearby.
             entity = discourse.last_speaker(o, _paragraph_start(text, o, 1))
