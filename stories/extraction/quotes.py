@@ -556,6 +556,21 @@ def _read_discourse(masked: str, pieces: list[Piece]) -> _Discourse:
     return discourse
 
 
+def _sentence_subject_acting(masked: str, piece: Piece, open_: int, discourse: _Discourse) -> _Speaker | None:
+    """The sentence's subject, for words quoted inside what it did: 'Doe called the plan “a farce”'.
+
+    Only when a verb stands between subject and quote ('The United States “will respond”' has none).
+    """
+    opening = _sentence_subject(masked, piece)
+    if opening is None:
+        return None
+    phrase, at = opening
+    between = masked[at + len(phrase):open_]
+    if not re.search(r"(?:^|\s)[a-z]+", between) or "\x00" in between:
+        return None
+    return _resolve(phrase, discourse, at)
+
+
 def _paragraph_start(text: str, at: int, paragraphs_back: int) -> int:
     """Where the paragraph holding ``at`` starts, or the one ``paragraphs_back`` before it."""
     start = at
@@ -602,6 +617,8 @@ def find_quotes(text: str, *, end: int | None = None) -> list[Quote]:
             found = (entity.name, entity.role) if entity else None
         if _names_a_work(text, s, e, c, o == piece.start, found is not None):
             continue
+        if found is None and o > piece.start:
+            found = _sentence_subject_acting(masked, piece, o, discourse)
         if found is not None:
             discourse.add(o, _entity(found, found[0]), True)
         quotes.append(Quote(s, e, text[s:e], found[0] if found else None, found[1] if found else None,
