@@ -1,0 +1,626 @@
+"""Quoted passages and who said them."""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from .layout import Piece, bare, pair_quotes, piece_at, search_end, split_pieces, undecorated
+from .lexicon import (
+    FEMALE_HONORIFICS, FEMALE_NAMES, FINITE_REPORTING_VERBS, HONORIFICS, MALE_HONORIFICS, MALE_NAMES,
+    ORGANISATION_WORDS, REPORTING_VERBS, SPEAKER_NOUNS, THING_NOUNS, TITLES,
+)
+
+
+@dataclass(frozen=True)
+class Quote:
+    start: int
+    end: int
+    text: str
+    speaker: str | None
+    speaker_role: str | None
+    sentence_start: int
+    sentence_end: int
+
+
+_Speaker = tuple[str, str | None]  # (speaker as written, role or None)
+
+# --------------------------------------------------------------------------- speakers
+
+_TITLES = TITLES
+_HONORIFICS = HONORIFICS
+_DETERMINERS = frozenset("the a an one some two three several many most other another both".split())
+_PRONOUNS = frozenset("he she they it".split())
+_BAD_START = frozenset(
+    "from to in on at for with of by about into over under is are was were be been has have had do "
+    "does did there this that these those which who what why how when where and but or so if then "
+    "not no just only even still we i you our their its his her".split()
+)
+# Adverbs and auxiliaries hugging a subject: "Later she said", "Doe has also warned".
+_FILLER = frozenset(
+    "also later earlier previously recently reportedly has have had would will was were is once then "
+    "again publicly repeatedly separately meanwhile yesterday today now however still simply just "
+    "quickly immediately angrily flatly bluntly firmly".split()
+)
+# Words no speaker phrase contains: "It may be", "He went on to", "following a Washington Post".
+_NOT_IN_NOUN_PHRASE = frozenset(
+    "may might can could should must shall went goes go to following is are was were be been being do "
+    "did does if when while because although though than not that this these those with".split()
+)
+# Capitalised section labels ("Key Takeaways:") that look like a speaker heading but are not.
+_SECTION_WORDS = frozenset(
+    "key takeaways takeaway summary background update note context analysis bottom line editor source "
+    "sources disclaimer watch listen related quote quotes statements highlights next steps conclusion "
+    "overview facts details reaction reactions timeline lessons response points agenda fact check".split()
+)
+_PREMODIFIERS = frozenset(
+    "former then top senior chief deputy longtime fellow retired late new incoming outgoing acting current "
+    "leading prominent veteran rival vice campaign of and for de la van von bin al da du le del der "
+    "party state house senate white press communications policy national".split()
+)
+# An adjunct of time or venue trailing a subject: "Doe on Monday", "Doe in a Friday tweet".
+_TIME_OR_VENUE = re.compile(
+    r"\s(?:on|in|at|during|late|early|last|this|earlier|later)\s(?:(?:a|an|the|his|her|their|its)\s)?(?:\S+\s){0,2}?"
+    r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|January|February|March|April|May|June|July|August|"
+    r"September|October|November|December|morning|afternoon|evening|night|week|weekend|month|year|day|"
+    r"interview|statement|tweet|speech|post|email|letter|appearance|call|conference|rally|debate|release|"
+    r"op-ed|video|hearing|briefing|remarks)s?\b.*$",
+    re.DOTALL,
+)
+# Endings of nouns for people: commenter, neurosurgeon, activist, historian, participant, resident.
+_AGENT_SUFFIXES = ("er", "ers", "or", "ors", "ist", "ists", "ian", "ians", "ant", "ants", "ent", "ents",
+                   "eon", "eons", "man", "men", "woman", "women")
+# Words that open a sentence without opening its subject.
+_NOT_SUBJECT_START = _BAD_START | frozenset(
+    "as although while when if because since after before alongside without despite unlike like "
+    "according amid among following during until unless whether though once upon within beyond "
+    "here there what yes no oh well".split()
+)
+# Unnamed speakers that are a bare quantifier: "one said", "said another".
+_BARE_SPEAKERS = frozenset("one another others some many most both".split())
+_NOT_NAMES = _DETERMINERS | _BAD_START
+_CLAUSE_VERBS = FINITE_REPORTING_VERBS - SPEAKER_NOUNS
+# In the masked copy the speaker search reads, the dot of "Sen.", "Marc E." or "(D-Mo.)" is held
+# as this character so that phrase patterns stop only at a sentence's full stop.
+_HELD_DOT = "\x01"
+_ABBREVIATED = frozenset(
+    "Sen Rep Gov Mr Mrs Ms Dr Jr Sr St Lt Gen Col Capt Sgt Rev Prof Sens Reps Ft Mt Atty Dept Corp Inc Co "
+    "Ltd Calif Mass Conn Wash Ore Nev Tex Ariz Colo Mich Wis Minn Ill Ind Tenn Ala Miss Okla Kan Neb Del "
+    "Md Pa Vt Va Ga Fla Ky Mo La Ark Mont Wyo Penn Cal".split()
+)
+_ABBREVIATION_CANDIDATE = re.compile(r"\b([A-Z][A-Za-z]{0,4})\.(?=[ \t]*[\w(,)])")
+
+
+def _hold_abbreviation_dots(masked: str) -> str:
+    def hold(m: re.Match[str]) -> str:
+        word = m.group(1)
+        return word + _HELD_DOT if len(word) == 1 or word in _ABBREVIATED else m.group()
+    return _ABBREVIATION_CANDIDATE.sub(hold, masked)
+_MAX_SPEAKER_WORDS = 8
+
+
+def _is_name_word(word: str) -> bool:
+    return word[:1].isupper() and bare(word) not in _NOT_NAMES
+
+
+def _is_person_noun(word: str) -> bool:
+    word = bare(word)
+    return word in SPEAKER_NOUNS or word.removesuffix("s") in SPEAKER_NOUNS or word.removesuffix("es") in SPEAKER_NOUNS
+
+
+def _split_title(words: list[str]) -> tuple[str | None, list[str]]:
+    """'Treasury Secretary Scott Bessent' -> ('Treasury Secretary', ['Scott', 'Bessent'])."""
+    for i in range(len(words) - 2, -1, -1):
+        if bare(words[i]) in _TITLES and all(_is_name_word(w) for w in words[i + 1:]):
+            role_words = words[: i + 1]
+            if role_words[0].lower() == "the":
+                role_words = role_words[1:]
+            honorific = len(role_words) == 1 and bare(role_words[0]) in _HONORIFICS
+            return (None if honorific or not role_words else " ".join(role_words)), words[i + 1:]
+    return None, words
+
+
+def _is_filler(word: str) -> bool:
+    return bare(word) in _FILLER or (word[:1].islower() and bare(word).endswith("ly") and len(word) > 4)
+
+
+def _trim_filler(words: list[str]) -> list[str]:
+    while words and _is_filler(words[-1]):
+        words = words[:-1]
+    while words and _is_filler(words[0]):
+        words = words[1:]
+    return words
+
+
+def _can_head(word: str) -> bool:
+    """Whether a phrase may end in ``word``: a name, or a noun for people or bodies."""
+    b = bare(word)
+    return (_is_name_word(word) or _is_person_noun(word) or b in _TITLES or b in _BARE_SPEAKERS
+            or (b.endswith(_AGENT_SUFFIXES) and not b.endswith(("ment", "ments"))) or _owner(word) is not None)
+
+
+def _can_premodify_name(word: str) -> bool:
+    """Lower-case words that may stand before a name: 'the former', 'campaign manager', '81-year-old'."""
+    b = bare(word)
+    return (b in _PREMODIFIERS or b in _DETERMINERS or b in _TITLES or _is_person_noun(word)
+            or b.endswith(("al", "ic", "ive", "ary", "year-old")) or b.replace("-", "").isdigit())
+
+
+def _owner(word: str) -> str | None:
+    """'Stanley’s' -> 'Stanley', 'Sachs’' -> 'Sachs'; None when the word is not possessive."""
+    m = re.fullmatch(r"(\w.*?)(?:[’']s|(?<=s)[’'])", word)
+    return m.group(1) if m else None
+
+
+def _parse_speaker(phrase: str) -> _Speaker | None:
+    """Turn a subject phrase into (speaker, role), or None when it is no plausible speaker."""
+    phrase = _TIME_OR_VENUE.sub("", phrase.replace(_HELD_DOT, "."))
+    words = _trim_filler(undecorated(phrase).split())
+    if len(words) == 1 and bare(words[0]) in _BARE_SPEAKERS:
+        return bare(words[0]), None
+    if not words or len(words) > _MAX_SPEAKER_WORDS or bare(words[0]) in _BAD_START:
+        return None
+    if any(bare(w) in _NOT_IN_NOUN_PHRASE or (w[:1].islower() and bare(w) in _CLAUSE_VERBS) for w in words):
+        return None  # "Doe said in her opening" (before "remarks") is a clause, not a speaker
+    if not _can_head(words[-1]) or (words[0][:1].islower() and bare(words[0]).endswith(("ed", "ing"))):
+        return None  # "Polls show Clinton up by 10", "Johnson kept", "discussed Trump’s"
+    if _is_name_word(words[-1]):
+        # Keep the name and the words that can describe it: "the effort results in John Kasich" is
+        # John Kasich, "Republican presidential hopeful Donald Trump" is Donald Trump.
+        cut = max((i for i, w in enumerate(words) if not (w[:1].isupper() or _can_premodify_name(w))), default=-1)
+        words = words[cut + 1:]
+    if not any(_is_name_word(w) or _is_person_noun(w) for w in words):
+        return None
+    for i, word in enumerate(words[:-1]):
+        # "Morgan Stanley’s Robin Xing": the owner is the affiliation, the rest the person
+        owner = _owner(word)
+        if owner and all(_is_name_word(w) for w in words[: i + 1]):
+            role, name = _split_title(words[i + 1:])
+            if name and all(_is_name_word(w) for w in name):
+                org = " ".join([*words[:i], owner])
+                return " ".join(name), (f"{' '.join(words[: i + 1])} {role}" if role else org)
+    role, name = _split_title(words)
+    return " ".join(name), role
+
+
+def _parse_label(label: str, paren: str | None) -> _Speaker | None:
+    """Validate a 'Name (Role):' label; every word must be capitalised so 'The goal:' is no speaker."""
+    words = undecorated(label).split()
+    if not words or len(words) > 6 or not all(_is_name_word(w) for w in words):
+        return None
+    if any(bare(w) in _SECTION_WORDS for w in words):
+        return None
+    parsed = _parse_speaker(" ".join(words))
+    if parsed is None:
+        return None
+    name, role = parsed
+    paren_role = paren.strip() if paren and paren.strip()[:1].isupper() else None
+    if not (paren_role or role or len(words) >= 2):
+        return None
+    return name, role or paren_role
+
+# --------------------------------------------------------------------------- attribution
+
+# Words are matched by one simple pattern and looked up in a set: a regex alternation of the
+# whole lexicon would be tried at every character and make extraction many times slower.
+_WORD = re.compile(r"\b(?:[Pp]uts?[ \t]+it|[A-Za-z]+)\b")
+# After a quote only finite reporting verbs signal attribution ('“…” call set the stage' must not).
+_AFTER_VERB_FIRST = re.compile(r"[ \t]*,?[ \t]*([A-Za-z]+)[ \t]+([^,.;:!?\x00]{2,80})")
+_CLAUSE_BREAK = re.compile(
+    r"[,;:()\[\]—–\x00]|\s-\s|\b(?:as|but|and|while|when|whereas|that|which|who|because|so|although|"
+    r"though|after|before|if|since|where|then|meanwhile|however|yet|or)\b",
+    re.IGNORECASE,
+)
+# A verb reached through a coordination or participle: "Doe did A and said", "Doe …, saying".
+_SHARED_SUBJECT = re.compile(r"(?:,|\band|\bthen|\bbefore|\bafter|\bwhile|\bbut)[ \t]*(?:\w+ly[ \t]+)?$")
+# A reporting word used as a noun: "the report said", "a statement read", "her tweet".
+_DETERMINED = re.compile(r"\b(?:the|a|an|his|her|their|its|our|this|that|whose|in|of)[ \t]+$", re.IGNORECASE)
+_ACCORDING = re.compile(r"\baccording to[ \t]+([^,.;:!?\x00“”\"]{2,80})", re.IGNORECASE)
+_PHRASE_STOP = re.compile(r"\s(?:on|in|at|during|after|before|when|while|as|to|from|with|via|and|adding|noting)\s")
+_TERM_BEFORE = re.compile(
+    r"(?:dubbed|so[-‑‐ ]called|known as|called|nicknamed|label+ed|termed|branded|coined|christened|"
+    r"the (?:term|phrase|word|slogan|motto))[ \t]*\(?[ \t]*$",
+    re.IGNORECASE,
+)
+# Quoted names of works and slogans: 'on ABC’s “This Week”', 'the book “X”', 'a “Y” hat'.
+_WORK_BEFORE = re.compile(
+    r"(?:\b(?:on|in|of|for|from|at|by|into)[ \t]+(?:the[ \t]+)?(?:[\w.&-]+['’]s[ \t]+)?(?:new[ \t]+)?"
+    r"|\b(?:show|series|podcast|program|programme|film|movie|book|memoir|documentary|ad|advert|song|album|"
+    r"novel|column|op-ed|editorial|headline|article|essay|segment|spot|video|play|musical|titled|entitled|"
+    r"slogan|motto|hashtag|banner|shirts?|hats?|signs?|caps?)[ \t]*,?[ \t]*)$",
+    re.IGNORECASE,
+)
+_WORK_AFTER = re.compile(
+    r"[ \t]*(?:star|stars|host|hosts|show|series|podcast|program|film|movie|book|documentary|ad|hats?|"
+    r"shirts?|signs?|caps?|slogan|campaign|tour|crowd|movement|segment|column|op-ed|editorial|bus|"
+    r"rally|rallies|event|anchor|actor|actress|creator|episode)\b",
+    re.IGNORECASE,
+)
+_LABEL = re.compile(r"([^():“”\"\x00]{2,80}?)\s*(?:\(([^()]{1,60})\))?\s*:")
+_LINE_END_COLON = re.compile(r":[ \t]*(?:\n|$)")
+_VERB_LIKE = frozenset("is are was were has have had will would can could did does do says said".split())
+_WINDOW = 300  # '... officials describe the current round of talks ... as “x”' spans ~100 chars
+_MAX_VERBS = 4
+_SUBJECT_REACH = 120  # characters; comfortably more than _MAX_SPEAKER_WORDS words
+_LOOKBACK = 30  # mentions searched for a pronoun's antecedent: keeps resolution linear
+
+
+def _verbs(masked: str, lo: int, hi: int) -> list[re.Match[str]]:
+    """Reporting verbs between ``lo`` and ``hi``, as matches (whether used as verbs is checked later)."""
+    return [m for m in _WORD.finditer(masked, lo, hi) if m.group().lower() in REPORTING_VERBS]
+
+
+def _first_verb(masked: str, lo: int, hi: int) -> re.Match[str] | None:
+    return next((m for m in _WORD.finditer(masked, lo, hi) if m.group().lower() in REPORTING_VERBS), None)
+
+
+def _is_headline(piece: str) -> bool:
+    words = [w for w in piece.split() if len(w) > 3 and w[0].isalpha()]
+    return bool(words) and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+
+
+def _is_reporting_verb(masked: str, lo: int, verb: re.Match[str], headline: bool) -> bool:
+    if verb.group()[0].isupper() and not headline:
+        return False  # 'United States', 'Washington Post' are names, not verbs
+    return not _DETERMINED.search(masked, max(lo, verb.start() - 12), verb.start())
+
+
+def _subject_before(masked: str, lo: int, verb: re.Match[str], headline: bool) -> str | None:
+    if not _is_reporting_verb(masked, lo, verb, headline):
+        return None
+    window = masked[max(lo, verb.start() - _SUBJECT_REACH):verb.start()]
+    window = re.sub(r"\([^()\x00]{0,60}\)", lambda m: " " * len(m.group()), window)  # "Doe (D-Mo.) said"
+    breaks = list(_CLAUSE_BREAK.finditer(window))
+    if not breaks and verb.start() - _SUBJECT_REACH > lo:
+        return None  # the clause is longer than any plausible subject
+    return window[breaks[-1].end():] if breaks else window
+
+
+def _sentence_subject(masked: str, piece: Piece) -> tuple[str, int] | None:
+    """The subject opening a sentence ('On Monday, Jane Doe, a senator, said …' -> 'Jane Doe')."""
+    body = masked[piece.start:min(piece.end, piece.start + 200)]
+    if body.startswith("\x00"):
+        return None  # a sentence opening with a quote has its speaker after it
+    intro = re.match(r"(?:(?:On|In|At|During|After|Before|Later|Earlier|But|And|So|Meanwhile|However|Still|Yet|"
+                     r"Then|Also|Now|Last|This|Speaking|Asked)\b[^,\x00]{0,40},[ \t]*)", body)
+    offset = intro.end() if intro else 0
+    first = body[offset:].split(maxsplit=1)[:1]
+    if not first or bare(first[0]) in _NOT_SUBJECT_START or bare(first[0]).endswith(("ing", "ly", "ed")):
+        return None  # "As the paper noted", "Holding signs, …": the sentence opens with no subject
+    words: list[str] = []
+    for m in re.finditer(r"\S+", body[offset:]):
+        word = m.group()
+        if bare(word) in _VERB_LIKE or bare(word) in REPORTING_VERBS or (
+                word[:1].islower() and word.endswith("ed") and not _is_person_noun(word)):
+            break
+        words.append(word)
+        if word.endswith((",", ";", ":")) or "(" in word or len(words) > _MAX_SPEAKER_WORDS:
+            break
+    if not words:
+        return None
+    phrase = re.split(r"[,;:(]", " ".join(words))[0]
+    return phrase, piece.start + offset
+
+
+@dataclass(frozen=True)
+class _Entity:
+    """Someone the text talks about: a speaker's name and role, and what pronoun fits it."""
+    name: str
+    role: str | None
+    kind: str  # "person" (he/she), "group" (they) or "thing" (it)
+    gender: str | None  # "m", "f" or None when the text does not say
+
+
+def _entity(speaker: _Speaker, phrase: str) -> _Entity:
+    name, role = speaker
+    words = [bare(w) for w in phrase.split()]
+    head = bare(name.split()[-1]) if name.split() else ""
+    gender = None
+    if any(w in MALE_HONORIFICS for w in words) or (words and words[0] in MALE_NAMES) or bare(name.split()[0]) in MALE_NAMES:
+        gender = "m"
+    elif any(w in FEMALE_HONORIFICS for w in words) or bare(name.split()[0]) in FEMALE_NAMES:
+        gender = "f"
+    if name[:1].islower():  # a description: "the newspaper", "two officials"
+        singular = head.removesuffix("s")
+        if head in THING_NOUNS:
+            kind = "thing"
+        elif head != singular and (singular in SPEAKER_NOUNS or head.endswith("es")) or head in ("people", "police"):
+            kind = "group"
+        else:
+            kind = "person"
+    elif any(bare(w) in ORGANISATION_WORDS for w in name.split()) or (name.isupper() and len(name) > 1):
+        kind = "thing"
+    elif head.endswith("s") and head.removesuffix("s") in SPEAKER_NOUNS | {"democrat", "republican", "american"}:
+        kind = "group"
+    else:
+        kind = "person"
+    return _Entity(name, role, kind, gender)
+
+
+_AGREES = {"he": ("person", "m"), "she": ("person", "f"), "they": ("group", None), "it": ("thing", None)}
+
+
+class _Discourse:
+    """Who the text is about: speakers and sentence subjects in text order, for pronouns and follow-ons.
+
+    Mentions arrive in text order, so a pronoun looks back over a bounded number of them.
+    """
+
+    def __init__(self) -> None:
+        self.offsets: list[int] = []
+        self.entities: list[_Entity] = []
+        self.speaking: list[bool] = []
+        self.genders: dict[str, str] = {}
+        self.full_names: dict[str, str] = {}
+
+    def add(self, offset: int, entity: _Entity, speaking: bool) -> None:
+        surname = entity.name.split()[-1] if entity.kind == "person" and entity.name[:1].isupper() else None
+        if surname:
+            if entity.gender:
+                self.genders[surname] = entity.gender
+            if len(entity.name) > len(self.full_names.get(surname, "")):
+                self.full_names[surname] = entity.name
+            entity = _Entity(self.full_names[surname], entity.role, entity.kind,
+                             entity.gender or self.genders.get(surname))
+        k = bisect_right(self.offsets, offset)
+        self.offsets.insert(k, offset)
+        self.entities.insert(k, entity)
+        self.speaking.insert(k, speaking)
+
+    def resolve(self, pronoun: str, at: int) -> _Entity | None:
+        """The latest earlier mention that the pronoun agrees with in kind and gender."""
+        kind, gender = _AGREES[pronoun]
+        k = bisect_right(self.offsets, at)
+        for i in range(k - 1, max(-1, k - 1 - _LOOKBACK), -1):
+            entity = self.entities[i]
+            surname = entity.name.split()[-1]
+            known = entity.gender or self.genders.get(surname)
+            if entity.kind == kind and (gender is None or known in (None, gender)):
+                return entity
+            if kind == "group" and entity.kind == "thing" and entity.name[:1].islower():
+                return entity  # "the campaign … they said"
+        return None
+
+    def last_speaker(self, at: int, since: int) -> _Entity | None:
+        k = bisect_right(self.offsets, at)
+        for i in range(k - 1, -1, -1):
+            if self.offsets[i] < since:
+                return None
+            if self.speaking[i]:
+                return self.entities[i]
+        return None
+
+
+def _resolve(phrase: str | None, discourse: _Discourse | None, at: int) -> _Speaker | None:
+    if phrase is None:
+        return None
+    words = _trim_filler(phrase.split())
+    pronoun = " ".join(words).lower()
+    if pronoun in _PRONOUNS:
+        entity = discourse.resolve(pronoun, at) if discourse else None
+        return (entity.name, entity.role) if entity else None
+    # The subject may follow words that are not part of it: "No wonder Trump said", "with Doe tweeting".
+    for i in range(min(len(words), _MAX_SPEAKER_WORDS)):
+        if found := _parse_speaker(" ".join(words[i:])):
+            return found
+        if words[i][:1].isupper() and bare(words[i]) not in _NOT_NAMES:
+            return None  # never cut into a name: "Sen. Ron Johnson kept" is no "Johnson kept"
+    return None
+
+
+def _appositive(phrase: str) -> _Speaker | None:
+    """'Jane Doe, the trade minister' -> ('Jane Doe', 'the trade minister')."""
+    name, _, role = phrase.replace(_HELD_DOT, ".").partition(",")
+    role = re.sub(r"(?<=[a-z])[.;:!?]$", "", role.strip(" ,"))  # keep the dot of "U.S."
+    first = role.split()[0] if role else ""
+    # "Doe, who runs the fund" or "Doe, adding that ..." are clauses, not roles
+    if not (first.lower() in ("the", "a", "an") or first[:1].isupper() or bare(first) in _TITLES):
+        return None
+    name = re.sub(r"\([^()]*\)", "", name).strip()
+    parsed = _parse_speaker(name)
+    if parsed and all(_is_name_word(w) for w in name.split()):
+        return parsed[0], role
+    return None
+
+
+def _speaker_after(masked: str, close: int, stop: int, inner: str, discourse: _Discourse) -> _Speaker | None:
+    tail = masked[close + 1: min(stop, close + 160)].split("\x00")[0]
+    if m := re.match(r"[ \t]*,?[ \t]*according to[ \t]+([^,.;:!?\x00]{2,80})", tail, re.IGNORECASE):
+        return _parse_speaker(m.group(1))
+    if not (inner.rstrip().rstrip("’'‘ ")[-1:] in ",!?—–-…" or tail.lstrip().startswith(",")):
+        return None
+    if (m := _AFTER_VERB_FIRST.match(tail)) and m.group(1).lower() in FINITE_REPORTING_VERBS:
+        phrase = re.sub(r"\([^()]*\)?", "", _PHRASE_STOP.split(m.group(2) + " ")[0])
+        rest = tail[m.end(2):]
+        if rest.startswith(",") and (app := _appositive(phrase + "," + rest.split(",")[1])):
+            return app
+        return _resolve(phrase, discourse, close)
+    verb = _first_verb(tail, 0, 100)
+    if verb is None or not _is_reporting_verb(tail, 0, verb, False):
+        return None
+    subject = re.sub(r"\([^()]*\)", "", tail[:verb.start()]).strip(" \t,")
+    if "," in subject:  # "Doe, the minister," or "an official, who asked not to be named,"
+        return _appositive(subject) or _resolve(subject.split(",")[0], discourse, close)
+    return None if _CLAUSE_BREAK.search(subject) else _resolve(subject, discourse, close)
+
+
+def _speaker_before(masked: str, piece: Piece, open_: int, discourse: _Discourse) -> _Speaker | None:
+    lo = max(piece.start, open_ - _WINDOW)
+    pre = masked[lo:open_]
+    label = _LABEL.fullmatch(pre.strip())  # inline "Jane Doe (Minister): “…”" or "Jane Doe, CNN: “…”"
+    if label and (found := _parse_label(label.group(1).strip(), label.group(2))):
+        return found
+    according = list(_ACCORDING.finditer(pre))
+    if according:
+        return _parse_speaker(according[-1].group(1))
+    headline = piece.end - piece.start < 200 and _is_headline(masked[piece.start:piece.end])
+    for verb in _verbs(masked, lo, open_)[-_MAX_VERBS:][::-1]:
+        subject = _subject_before(masked, lo, verb, headline)
+        if subject is not None and subject.strip() == "" and masked[lo:verb.start()].rstrip().endswith(","):
+            app = re.search(r"([^,;:()\x00]{2,60}),([^,;:()\x00]{2,60}),\s*$", masked[lo:verb.start()])
+            if app and (found := _appositive(app.group(1) + "," + app.group(2)) or _resolve(app.group(1), None, 0)):
+                return found
+        if found := _resolve(subject, discourse, verb.start()):
+            return found
+        if subject is not None and not subject.strip() and _SHARED_SUBJECT.search(masked, lo, verb.start()):
+            opening = _sentence_subject(masked, piece)
+            if opening and (found := _resolve(opening[0], discourse, opening[1])):
+                return found
+    if pre.rstrip().endswith(":"):  # "McConnell, R-Ky., delivered a blunt message: “…”"
+        opening = _sentence_subject(masked, piece)
+        if opening and (found := _resolve(opening[0], discourse, opening[1])):
+            return found
+    return None
+
+
+def _speaker_later(masked: str, piece: Piece, close: int, discourse: _Discourse) -> _Speaker | None:
+    """A reporting clause later in the quote's sentence: '… “firepower” they need, Doe said.'"""
+    for verb in _verbs(masked, close + 1, min(piece.end, close + _WINDOW))[:_MAX_VERBS]:
+        subject = _subject_before(masked, close + 1, verb, False)
+        if found := _resolve(subject, discourse, verb.start()):
+            return found
+        after = _AFTER_VERB_FIRST.match(masked, verb.start() - 1)
+        if (subject is not None and not subject.strip(" \t,") and after
+                and after.group(1).lower() in FINITE_REPORTING_VERBS and masked[close + 1:verb.start()].rstrip().endswith(",")):
+            phrase = _PHRASE_STOP.split(after.group(2) + " ")[0]
+            if found := _resolve(phrase, discourse, verb.start()):
+                return found  # "…, said Doe."
+    return None
+
+
+def _is_title_case(quote: str) -> bool:
+    words = [w for w in quote.split() if w[:1].isalpha()]
+    long_words = [w for w in words if len(w) > 3]
+    return bool(long_words) and all(w[0].isupper() for w in long_words) and words[0][0].isupper()
+
+
+def _names_a_work(text: str, start: int, end: int, close: int, opens_sentence: bool, has_speaker: bool) -> bool:
+    """A title of a show, book or ad, or a slogan, rather than words someone said."""
+    quote = text[start:end]
+    if not _is_title_case(quote) or len(quote.split()) > 12:
+        return False
+    if _WORK_BEFORE.search(text, max(0, start - 40), start - 1) or _WORK_AFTER.match(text, close + 1):
+        return True
+    # A capitalised phrase inside a sentence that nobody is said to have spoken.
+    return not has_speaker and not opens_sentence and len(quote.split()) > 1
+
+
+def _heading(text: str, piece: Piece, masked: str) -> _Speaker | None:
+    """A piece like 'Kevin Hassett (NEC Chairman):' or 'The minister said:' ending its line."""
+    if piece.end - piece.start > 150 or not _LINE_END_COLON.match(text, piece.end - 1):
+        return None
+    body = text[piece.start:piece.end]
+    label = _LABEL.fullmatch(body)
+    if label and (found := _parse_label(label.group(1).strip(), label.group(2))):
+        return found
+    verbs = _verbs(masked, piece.start, piece.end)
+    # "The ministry said in a statement:" - a short adjunct may sit between verb and colon
+    if verbs and re.fullmatch(r"[^,;.!?\x00]{0,40}:", masked[verbs[-1].end():piece.end]):
+        return _resolve(_subject_before(masked, piece.start, verbs[-1], _is_headline(body)), None, 0)
+    return None
+
+
+def _heading_by_piece(text: str, pieces: list[Piece], masked: str) -> list[_Speaker | None]:
+    """The heading speaker in force for each piece; a block ends at a bullet, heading or blank line."""
+    active: _Speaker | None = None
+    has_content = False
+    result: list[_Speaker | None] = []
+    for piece in pieces:
+        found = _heading(text, piece, masked)
+        if found is not None:
+            active, has_content = found, False
+        elif piece.bulleted or (piece.after_blank and has_content):
+            active = None
+        else:
+            has_content = True
+        result.append(None if found else active)
+    return result
+
+
+def _read_discourse(masked: str, pieces: list[Piece]) -> _Discourse:
+    """Sentence subjects and the subjects of reporting verbs, in order, pronouns resolved as met."""
+    discourse = _Discourse()
+    for piece in pieces:
+        opening = _sentence_subject(masked, piece)
+        if opening and opening[0][:1].isupper() and (found := _resolve(opening[0], discourse, opening[1])):
+            entity = _entity(found, opening[0])
+            # One capitalised word opening a sentence ("Instead", "Things") is a name only if the text
+            # has named that person before or it is a known first name.
+            if len(found[0].split()) > 1 or found[1] or found[0] in discourse.full_names or entity.gender:
+                discourse.add(opening[1], entity, False)
+        headline = piece.end - piece.start < 200 and _is_headline(masked[piece.start:piece.end])
+        for verb in _verbs(masked, piece.start, piece.end):
+            subject = _subject_before(masked, piece.start, verb, headline)
+            if subject and subject.strip() and (found := _resolve(subject, discourse, verb.start())):
+                discourse.add(verb.start(), _entity(found, subject), True)
+    return discourse
+
+
+def _sentence_subject_acting(masked: str, piece: Piece, open_: int, discourse: _Discourse) -> _Speaker | None:
+    """The sentence's subject, for words quoted inside what it did: 'Doe called the plan “a farce”'.
+
+    Only when a verb stands between subject and quote ('The United States “will respond”' has none).
+    """
+    opening = _sentence_subject(masked, piece)
+    if opening is None:
+        return None
+    phrase, at = opening
+    between = masked[at + len(phrase):open_]
+    if not re.search(r"(?:^|\s)[a-z]+", between) or "\x00" in between:
+        return None
+    return _resolve(phrase, discourse, at)
+
+
+def _paragraph_start(text: str, at: int, paragraphs_back: int) -> int:
+    """Where the paragraph holding ``at`` starts, or the one ``paragraphs_back`` before it."""
+    start = at
+    for _ in range(paragraphs_back + 1):
+        start = text.rfind("\n", 0, start)
+        while start > 0 and not text[text.rfind("\n", 0, start) + 1:start].strip():
+            start = text.rfind("\n", 0, start)  # skip blank lines between paragraphs
+        if start < 0:
+            return 0
+    return start + 1
+
+
+def find_quotes(text: str, *, end: int | None = None) -> list[Quote]:
+    """Quoted passages before ``end`` with their speaker and role where the prose gives one."""
+    limit = search_end(text, end)
+    pairs = pair_quotes(text, limit)
+    pieces = split_pieces(text, limit, pairs)
+    chars = list(text[:limit])
+    for o, c in pairs:
+        chars[o:c + 1] = "\x00" * (c + 1 - o)  # verbs inside other quotes never attribute
+    masked = _hold_abbreviation_dots("".join(chars))
+    headings = _heading_by_piece(text, pieces, masked)
+    discourse = _read_discourse(masked, pieces)
+    starts = [p.start for p in pieces]
+    quotes: list[Quote] = []
+    for o, c in pairs:
+        inner = text[o + 1:c]
+        s = o + 1 + (len(inner) - len(inner.lstrip()))
+        e = c - (len(inner) - len(inner.rstrip()))
+        k = bisect_right(starts, o) - 1
+        if e <= s or k < 0 or text[o - 1:o] == "=" or _TERM_BEFORE.search(text, max(0, o - 40), o):
+            continue  # markup attributes (author="…") and coined terms are no quotes
+        piece, heading = pieces[k], headings[k]
+        closing = piece_at(pieces, starts, c) or piece
+        after_piece = piece_at(pieces, starts, min(c + 2, limit - 1)) or piece
+        found = (_speaker_after(masked, c, after_piece.end, inner, discourse)
+                 or _speaker_before(masked, piece, o, discourse) or heading
+                 or _speaker_later(masked, closing, c, discourse))
+        if found is None and quotes and quotes[-1].speaker and quotes[-1].sentence_start == piece.start:
+            found = (quotes[-1].speaker, quotes[-1].speaker_role)  # “…,” said Doe, “…”: one quote, split
+        if found is None and o == piece.start:
+            # News convention: a sentence that is all quote continues the last speaker nearby.
+            entity = discourse.last_speaker(o, _paragraph_start(text, o, 1))
+            found = (entity.name, entity.role) if entity else None
+        if _names_a_work(text, s, e, c, o == piece.start, found is not None):
+            continue
+        if found is None and o > piece.start:
+            found = _sentence_subject_acting(masked, piece, o, discourse)
+        if found is not None:
+            discourse.add(o, _entity(found, found[0]), True)
+        quotes.append(Quote(s, e, text[s:e], found[0] if found else None, found[1] if found else None,
+                            piece.start, max(piece.end, closing.end)))
+    return quotes
