@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from stories import merging, permissions
+from stories.ingest import extracted
 from stories.models import (
     Actor,
     ActorAlias,
@@ -213,8 +214,8 @@ class SourceAdmin(DeskAdmin):
     prepopulated_fields = {"slug": ["title"]}
     fieldsets = [
         (None, {"fields": ["title", "slug", "publisher", "author", "url", "kind", "source_published_at", "content_group"]}),
-        ("Text", {"fields": ["text"], "description": "Citations point into this text by character offsets; "
-                  "if you change it, they are moved to their words or flagged as stale."}),
+        ("Text", {"fields": ["text", "review_for_story"], "description": "Citations point into this text by character "
+                  "offsets; if you change it, they are moved to their words or flagged as stale."}),
         ("Publishing", {"fields": ["status", "published_at"]}),
         ("Import", {"fields": ["sha256", "imported_from"], "classes": ["collapse"]}),
     ]
@@ -223,6 +224,23 @@ class SourceAdmin(DeskAdmin):
         return super().get_queryset(request).annotate(
             citations_total=Count("citations")
         ).order_by(*Source._meta.ordering, "pk")
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if request.GET.get("story", "").isdigit():
+            initial["review_for_story"] = request.GET["story"]
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        before = getattr(form, "locked_current", None)
+        super().save_model(request, obj, form, change)
+        if before is None or before.text != obj.text:
+            # The same reading import_seeds gives an article: a source added here gets it too.
+            report = extracted.extract_source(source=obj, story=form.cleaned_data.get("review_for_story"))
+            found = report.counts.get("candidate claims", {}).get("created", 0)
+            named = report.total("created") - found
+            self.message_user(request, f"Read “{obj}”: {found} new quotes and figures for the review queue, "
+                                       f"{named} new mentions of actors.", messages.INFO)
 
     def get_changelist(self, request, **kwargs):
         return SourceChangeList

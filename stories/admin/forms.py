@@ -249,6 +249,12 @@ class ActorForm(DeskForm):
 
 class SourceForm(DeskForm):
     url = forms.URLField(max_length=1000, required=False, assume_scheme="https")
+    review_for_story = forms.ModelChoiceField(
+        Story.objects.order_by("-is_live", "-published_at", "-pk"), required=False,
+        label="Review its quotes for",
+        help_text="Saving reads the text for quotes, figures and the actors it names; the quotes and "
+                  "figures go to this story's review queue.",
+    )
 
     class Meta:
         model = Source
