@@ -4,6 +4,7 @@ readers could see, whatever path made it."""
 import io
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -30,7 +31,7 @@ from stories.models import (
     Update,
 )
 from stories.stamps import site_stamp
-from tests.factories import make_actor, make_event, make_story, make_update
+from tests.factories import form_data, make_actor, make_event, make_story, make_update
 
 pytestmark = pytest.mark.django_db
 SLUG = "us-china-trade-talks-london-2025"
@@ -295,3 +296,37 @@ def test_story_page_shows_an_edit_made_through_the_admin_list(admin_client, clie
     response = admin_client.post(changelist, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert "Pinned" in update_section(client, update)
+
+
+def test_story_page_shows_an_update_published_by_a_bulk_action(admin_client, client, world):
+    draft_update = make_update(story=world, headline="Communique text released", status=PublicationStatus.DRAFT,
+                               published_at=None)
+    assert "Communique text released" not in story_page(client)
+    response = admin_client.post(reverse("admin:stories_update_changelist"), {
+        "action": "publish_now", "_selected_action": [draft_update.pk], "index": 0,
+    })
+    assert response.status_code == 302
+    assert "Communique text released" in story_page(client)
+
+
+def test_story_page_shows_an_edit_saved_on_the_change_form(admin_client, client, world):
+    update = Update.objects.get(headline="Talks resume after lunch")
+    story_page(client)
+    page = admin_client.get(reverse("admin:stories_update_change", args=[update.pk]))
+    data = form_data(page, "update_form")
+    data.update({"body": ["Negotiators returned after a working lunch."], "minor_fix": ["on"]})
+    assert admin_client.post(reverse("admin:stories_update_change", args=[update.pk]), data).status_code == 302
+    assert "Negotiators returned after a working lunch." in update_section(client, update)
+
+
+def test_source_page_shows_the_new_words_of_a_reimported_article(client, world, tmp_path, settings):
+    seeds = Path(settings.NEWSROOM_SEEDS_DIR)
+    for file in seeds.iterdir():
+        (tmp_path / file.name).write_bytes(file.read_bytes())
+    article = tmp_path / "2025-06-09-us-china-face-off-in-london.txt"
+    source = Source.objects.get(imported_from=article.name)
+    assert "Updated at noon" not in client.get(source.get_absolute_url()).content.decode()
+    headline, body = article.read_text(encoding="utf-8").split("\n", 1)
+    article.write_text(f"{headline}\nUpdated at noon with the second day's agenda.\n{body}", encoding="utf-8")
+    call_command("import_seeds", path=tmp_path, stdout=io.StringIO())
+    assert "Updated at noon" in client.get(source.get_absolute_url()).content.decode()
