@@ -13,11 +13,25 @@ from zoneinfo import ZoneInfo
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from .models import Actor, Claim, ClaimKind, Event, Update, UpdateKind, VerificationStatus
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+# A day's bounds are computed in the story's zone and compared in UTC: a day at either end of the
+# calendar has a bound no datetime can hold (1 January 0001 in Tokyo starts before year 1 in UTC;
+# the day after 31 December 9999 does not exist), so the range stops a day short of each end.
+FIRST_DAY, LAST_DAY = date.min + timedelta(days=1), date.max - timedelta(days=1)
+
+
+def within_the_calendar(value: date) -> None:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValidationError("Enter a date from 2 January 0001 to 30 December 9999.", code="out_of_range")
+
+
+def _date_filter(label: str, method: str) -> django_filters.DateFilter:
+    return django_filters.DateFilter(label=label, method=method, widget=DATE_INPUT, validators=[within_the_calendar])
 
 
 class DateRangeForm(forms.Form):
@@ -38,8 +52,8 @@ class DateRangeForm(forms.Form):
 class PublishedFilterSet(django_filters.FilterSet):
     """Base for reader filters: needs the published queryset, the story's zone and its actors."""
 
-    date_from = django_filters.DateFilter(label="From", method="filter_date_from", widget=DATE_INPUT)
-    date_to = django_filters.DateFilter(label="To", method="filter_date_to", widget=DATE_INPUT)
+    date_from = _date_filter("From", "filter_date_from")
+    date_to = _date_filter("To", "filter_date_to")
 
     date_field = ""
 

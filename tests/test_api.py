@@ -122,6 +122,26 @@ def test_bad_filter_is_a_400_not_a_500(client):
     assert client.get("/api/v1/claims/?verification_status=made-up").status_code == 400
 
 
+@pytest.mark.parametrize("resource", ["updates", "events", "claims"])
+@pytest.mark.parametrize("query", ["date_to=9999-12-31", "date_from=0001-01-01"])
+def test_a_date_at_the_end_of_the_calendar_is_a_400_naming_the_range(client, resource, query):
+    response = client.get(f"/api/v1/{resource}/?{query}")
+    assert response.status_code == 400
+    assert "Enter a date from 2 January 0001 to 30 December 9999." in response.content.decode()
+
+
+@pytest.mark.parametrize("version", ["1.0.0\nX-Injected: yes", "1.0.0\x00", "2.0.0"])
+def test_schema_for_an_unknown_version_is_a_400(client, version):
+    response = client.get("/api/v1/schema/", {"version": version})
+    assert response.status_code == 400
+    assert "X-Injected" not in response.headers
+
+
+def test_schema_for_its_own_version_is_served(client):
+    assert client.get("/api/v1/schema/", {"version": "1.0.0"}).status_code == 200
+    assert client.get("/api/v1/schema/").status_code == 200
+
+
 def test_cursor_pages_cover_everything_once(client, seeded):
     seen, url = [], "/api/v1/claims/?page_size=5"
     while url:

@@ -107,6 +107,8 @@ BAD_PARAMETERS = [
     ("date_from=99999-01-01", "Enter a valid date."),
     ("actor=%3Cscript%3Ealert(1)%3C/script%3E", "Select a valid choice."),
     ("date_from=2025-06-10&date_to=2025-06-01", "“From” must be on or before “To”."),
+    ("date_to=9999-12-31", "Enter a date from 2 January 0001 to 30 December 9999."),
+    ("date_from=0001-01-01", "Enter a date from 2 January 0001 to 30 December 9999."),
 ]
 
 
@@ -137,6 +139,18 @@ def test_injected_or_huge_values_never_give_a_500(client, seeds, name, query):
     response = client.get(reverse(f"stories:{name}", args=[seeds.slug]) + f"?{query}")
     assert response.status_code == 200
     assert "<script>alert" not in response.content.decode()
+
+
+@pytest.mark.parametrize("list_name", ["story-updates", "story-timeline", "story-claims"])
+@pytest.mark.parametrize("query", ["date_from=0001-01-01", "date_to=9999-12-31", "date_from=0001-01-02&date_to=9999-12-30"])
+def test_first_and_last_days_of_the_calendar_are_a_form_error_in_a_zone_east_of_utc(client, list_name, query):
+    # Midnight on 1 January 0001 in Tokyo is before the first moment a datetime can hold in UTC.
+    story = make_story(timezone="Asia/Tokyo")
+    make_event(story=story, title="Shown")
+    response = client.get(reverse(f"stories:{list_name}", args=[story.slug]) + f"?{query}")
+    assert response.status_code == 200
+    if "0001-01-02" not in query:
+        assert "Enter a date from 2 January 0001 to 30 December 9999." in text_of(response)
 
 
 def test_filters_never_reveal_unpublished_rows(client):
