@@ -30,6 +30,7 @@ from stories.models import (
 from stories.preview import preview_url
 
 from . import forms as desk_forms
+from .inputs import CheckedInputs
 
 IMAGE_FIELDS = {Story: "lead_image", Actor: "photo", Update: "image"}
 DESK_ZONE_SOURCE = {Story: "timezone", Event: "story__timezone", Claim: "story__timezone", Update: "story__timezone"}
@@ -56,7 +57,7 @@ def default_zone() -> zoneinfo.ZoneInfo:
 # --- The base of every publishable model's admin -----------------------------------------------
 
 
-class DeskAdmin(SimpleHistoryAdmin):
+class DeskAdmin(CheckedInputs, SimpleHistoryAdmin):
     """Roles, optimistic locking, story-zone times, publish actions and revisions for one model."""
 
     form = desk_forms.DeskForm

@@ -24,13 +24,14 @@ from stories.models import (
 )
 
 from . import forms as desk_forms
+from .inputs import CheckedInputs
 
 
 # --- Citations ---------------------------------------------------------------------------------
 
 
 @admin.register(Citation)
-class CitationAdmin(admin.ModelAdmin):
+class CitationAdmin(CheckedInputs, admin.ModelAdmin):
     form = desk_forms.CitationForm
     change_form_template = "admin/stories/citation/change_form.html"
     list_display = ["__str__", "source", "claim", "event", "start", "end", "is_stale"]
@@ -65,7 +66,7 @@ class CitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClaimStatusChange)
-class ClaimStatusChangeAdmin(admin.ModelAdmin):
+class ClaimStatusChangeAdmin(CheckedInputs, admin.ModelAdmin):
     """The verification history: kept, never edited."""
 
     list_display = ["claim", "from_status", "to_status", "changed_by", "changed_at"]
@@ -84,7 +85,7 @@ class ClaimStatusChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Correction)
-class CorrectionAdmin(admin.ModelAdmin):
+class CorrectionAdmin(CheckedInputs, admin.ModelAdmin):
     list_display = ["note", "update", "corrected_by", "corrected_at"]
     list_select_related = ["update", "corrected_by"]
     search_fields = ["note"]
@@ -94,7 +95,7 @@ class CorrectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Mention)
-class MentionAdmin(admin.ModelAdmin):
+class MentionAdmin(CheckedInputs, admin.ModelAdmin):
     list_display = ["actor", "source", "start", "end"]
     list_select_related = ["actor", "source"]
     autocomplete_fields = ["actor"]
@@ -105,7 +106,7 @@ class MentionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActorAlias)
-class ActorAliasAdmin(admin.ModelAdmin):
+class ActorAliasAdmin(CheckedInputs, admin.ModelAdmin):
     list_display = ["alias", "actor"]
     list_select_related = ["actor"]
     search_fields = ["alias", "actor__name"]
@@ -113,14 +114,14 @@ class ActorAliasAdmin(admin.ModelAdmin):
 
 
 @admin.register(EventParticipation)
-class EventParticipationAdmin(admin.ModelAdmin):
+class EventParticipationAdmin(CheckedInputs, admin.ModelAdmin):
     list_display = ["actor", "event", "role"]
     list_select_related = ["actor", "event"]
     autocomplete_fields = ["actor", "event"]
 
 
 @admin.register(SourceRevision)
-class SourceRevisionAdmin(admin.ModelAdmin):
+class SourceRevisionAdmin(CheckedInputs, admin.ModelAdmin):
     list_display = ["source", "sha256", "replaced_at"]
     list_select_related = ["source"]
 
@@ -129,7 +130,7 @@ class SourceRevisionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Rendition)
-class RenditionAdmin(admin.ModelAdmin):
+class RenditionAdmin(CheckedInputs, admin.ModelAdmin):
     list_display = ["original", "spec", "width", "height"]
     list_filter = ["spec"]
     readonly_fields = ["original", "spec", "file", "width", "height"]
@@ -138,4 +139,6 @@ class RenditionAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.register(ImportRecord, list_display=["key", "digest", "imported_at"])
+@admin.register(ImportRecord)
+class ImportRecordAdmin(CheckedInputs, admin.ModelAdmin):
+    list_display = ["key", "digest", "imported_at"]
