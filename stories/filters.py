@@ -137,15 +137,22 @@ class UpdateFilter(PublishedFilterSet):
         fields = ["actor", "kind", "date_from", "date_to", "key"]
         form = DateRangeForm
 
+    # An update's links count only through claims and events readers can see: otherwise the
+    # result would change when a hidden claim or key event is linked, and reveal that it exists.
+
     def filter_actor(self, queryset, name, value):
         return queryset.filter(
-            Q(pk__in=Update.claims.through.objects.filter(claim__claimant=value).values("update_id"))
-            | Q(pk__in=Update.events.through.objects.filter(event__actors=value).values("update_id"))
+            Q(pk__in=_linked_updates("claims", Claim.objects.published().filter(claimant=value)))
+            | Q(pk__in=_linked_updates("events", Event.objects.published().filter(actors=value)))
         )
 
     def filter_key(self, queryset, name, value):
         if not value:
             return queryset
-        return queryset.filter(
-            pk__in=Update.events.through.objects.filter(event__is_key_event=True).values("update_id")
-        )
+        return queryset.filter(pk__in=_linked_updates("events", Event.objects.published().filter(is_key_event=True)))
+
+
+def _linked_updates(link: str, rows: QuerySet) -> QuerySet:
+    """Ids of the updates linked (through `link`, "claims" or "events") to any of `rows`."""
+    through = getattr(Update, link).through
+    return through.objects.filter(**{f"{link[:-1]}__in": rows}).values("update_id")

@@ -117,6 +117,21 @@ def test_filters_match_the_public_pages(client, seeded):
     assert client.get("/api/v1/updates/?actor=he-lifeng&kind=news").status_code == 200
 
 
+def test_update_filters_see_only_the_claims_and_events_readers_see(client):
+    story = make_story()
+    actor = make_actor(slug="the-minister")
+    update = make_update(story=story, headline="Public update")
+    update.claims.add(make_claim(story=story, claimant=actor, **DRAFT))
+    update.events.add(make_event(story=story, is_key_event=True, **DRAFT))
+    assert results(client, "/api/v1/updates/?actor=the-minister") == []
+    assert results(client, "/api/v1/updates/?key=true") == []
+    # The same links, once readers can see them, do match.
+    Claim.objects.update(status=PublicationStatus.PUBLISHED, published_at=timezone.now() - timedelta(hours=1))
+    Event.objects.update(status=PublicationStatus.PUBLISHED, published_at=timezone.now() - timedelta(hours=1))
+    assert [u["id"] for u in results(client, "/api/v1/updates/?actor=the-minister")] == [update.pk]
+    assert [u["id"] for u in results(client, "/api/v1/updates/?key=true")] == [update.pk]
+
+
 def test_bad_filter_is_a_400_not_a_500(client):
     assert client.get("/api/v1/events/?date_from=not-a-date").status_code == 400
     assert client.get("/api/v1/claims/?verification_status=made-up").status_code == 400

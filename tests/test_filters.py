@@ -171,6 +171,23 @@ def test_filters_never_reveal_unpublished_rows(client):
         assert "Hidden" not in html, url
 
 
+def test_update_filters_do_not_reveal_a_link_to_a_hidden_claim_or_key_event(client):
+    story = make_story()
+    actor = make_actor(slug="the-minister")
+    make_claim(story=story, claimant=actor, text="A public claim")  # so the minister is a choice
+    make_update(story=story, headline="Another update")
+    update = make_update(story=story, headline="Public update")
+    update.claims.add(make_claim(story=story, claimant=actor, **DRAFT))
+    update.events.add(make_event(story=story, is_key_event=True, **DRAFT))
+    hidden_participation = make_event(story=story, **DRAFT)
+    EventParticipation.objects.create(event=hidden_participation, actor=actor)
+    update.events.add(hidden_participation)
+    for query in ("?actor=the-minister", "?key=on"):
+        response = client.get(reverse("stories:story-updates", args=[story.slug]) + query)
+        assert response.status_code == 200
+        assert "No updates match these filters." in response.content.decode(), query
+
+
 def test_draft_actor_is_not_a_filter_choice(client):
     story = make_story()
     secret = make_actor(name="Secret Source", slug="secret-source", **DRAFT)
