@@ -10,8 +10,11 @@ NEWSROOM_IMPORT_MAX_BYTES  largest article file import_seeds accepts (default 2 
 NEWSROOM_IMAGE_MAX_BYTES   largest image the desk accepts (default 10 MiB).
 NEWSROOM_IMAGE_MAX_PIXELS  most pixels (width × height) an image may have (default 40 million).
 NEWSROOM_DESK_TIME_ZONE    zone for times on objects without a story (default Europe/London).
+DJANGO_PROXY_COUNT, DJANGO_TRUSTED_PROXIES  the proxies whose X-Forwarded-For hops name the client
+                      (sign-in throttling); default none: the connecting address is the client.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -182,9 +185,19 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_LOGIN_COOLOFF_M
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
-# Behind a load balancer the client address is the last hop it appends to X-Forwarded-For.
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", 0)) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The client's address behind the proxies the deployment names (newsroom/client_address.py):
+# the hops they append to X-Forwarded-For, counted from the right. Default: no proxy is trusted,
+# the header is ignored and the connecting address is the client's.
+NEWSROOM_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", 0))
+NEWSROOM_TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES", "")
+for _proxy in NEWSROOM_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"DJANGO_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network (e.g. 10.0.0.0/8)."
+        ) from None
+AXES_CLIENT_IP_CALLABLE = "newsroom.client_address.client_address"
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

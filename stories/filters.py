@@ -13,11 +13,25 @@ from zoneinfo import ZoneInfo
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from .models import Actor, Claim, ClaimKind, Event, Update, UpdateKind, VerificationStatus
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+# A day's bounds are computed in the story's zone and compared in UTC: a day at either end of the
+# calendar has a bound no datetime can hold (1 January 0001 in Tokyo starts before year 1 in UTC;
+# the day after 31 December 9999 does not exist), so the range stops a day short of each end.
+FIRST_DAY, LAST_DAY = date.min + timedelta(days=1), date.max - timedelta(days=1)
+
+
+def within_the_calendar(value: date) -> None:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValidationError("Enter a date from 2 January 0001 to 30 December 9999.", code="out_of_range")
+
+
+def _date_filter(label: str, method: str) -> django_filters.DateFilter:
+    return django_filters.DateFilter(label=label, method=method, widget=DATE_INPUT, validators=[within_the_calendar])
 
 
 class DateRangeForm(forms.Form):
@@ -38,8 +52,8 @@ class DateRangeForm(forms.Form):
 class PublishedFilterSet(django_filters.FilterSet):
     """Base for reader filters: needs the published queryset, the story's zone and its actors."""
 
-    date_from = django_filters.DateFilter(label="From", method="filter_date_from", widget=DATE_INPUT)
-    date_to = django_filters.DateFilter(label="To", method="filter_date_to", widget=DATE_INPUT)
+    date_from = _date_filter("From", "filter_date_from")
+    date_to = _date_filter("To", "filter_date_to")
 
     date_field = ""
 
@@ -123,15 +137,22 @@ class UpdateFilter(PublishedFilterSet):
         fields = ["actor", "kind", "date_from", "date_to", "key"]
         form = DateRangeForm
 
+    # An update's links count only through claims and events readers can see: otherwise the
+    # result would change when a hidden claim or key event is linked, and reveal that it exists.
+
     def filter_actor(self, queryset, name, value):
         return queryset.filter(
-            Q(pk__in=Update.claims.through.objects.filter(claim__claimant=value).values("update_id"))
-            | Q(pk__in=Update.events.through.objects.filter(event__actors=value).values("update_id"))
+            Q(pk__in=_linked_updates("claims", Claim.objects.published().filter(claimant=value)))
+            | Q(pk__in=_linked_updates("events", Event.objects.published().filter(actors=value)))
         )
 
     def filter_key(self, queryset, name, value):
         if not value:
             return queryset
-        return queryset.filter(
-            pk__in=Update.events.through.objects.filter(event__is_key_event=True).values("update_id")
-        )
+        return queryset.filter(pk__in=_linked_updates("events", Event.objects.published().filter(is_key_event=True)))
+
+
+def _linked_updates(link: str, rows: QuerySet) -> QuerySet:
+    """Ids of the updates linked (through `link`, "claims" or "events") to any of `rows`."""
+    through = getattr(Update, link).through
+    return through.objects.filter(**{f"{link[:-1]}__in": rows}).values("update_id")

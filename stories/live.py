@@ -38,7 +38,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -103,9 +103,34 @@ class PollState:
         return not self.is_live or (self.coverage_end is not None and self.coverage_end <= now)
 
 
+def _last_reader_visible_write():
+    """When a save of one of the story's updates last changed what readers see (for Last-Modified).
+
+    A save counts if the version it stored was visible (an edit, a correction, a deletion of a
+    visible update) or if the version before it was (taking an update down). Saving a draft or a
+    scheduled post is not a change readers can see, and must not move a validator anyone can read.
+    """
+    history = Update.history.model
+    previous = (
+        history.objects.filter(id=OuterRef("id"), history_date__lt=OuterRef("history_date"))
+        .order_by("-history_date", "-history_id")
+    )
+    return Subquery(
+        history.objects.filter(story_id=OuterRef("pk"))
+        .annotate(
+            previous_status=Subquery(previous.values("status")[:1]),
+            previous_published_at=Subquery(previous.values("published_at")[:1]),
+        )
+        .filter(
+            Q(status=PublicationStatus.PUBLISHED, published_at__lte=F("history_date"))
+            | Q(previous_status=PublicationStatus.PUBLISHED, previous_published_at__lte=F("history_date"))
+        )
+        .order_by("-history_date").values("history_date")[:1]
+    )
+
+
 def poll_state(slug: str) -> PollState | None:
     """The story's poll cursor and live state in one indexed query, or None if readers can't see it."""
-    history = Update.history.model
     story_updates = Update.objects.filter(story=OuterRef("pk"))
     row = (
         Story.objects.published().filter(slug=slug)
@@ -113,10 +138,7 @@ def poll_state(slug: str) -> PollState | None:
             has_due_scheduled=Exists(
                 story_updates.filter(visible_to_readers(), published_at__gt=F("updated_at"))
             ),
-            last_update_write=Subquery(
-                history.objects.filter(story_id=OuterRef("pk"))
-                .order_by("-history_date").values("history_date")[:1]
-            ),
+            last_update_write=_last_reader_visible_write(),
             last_update_published=Subquery(
                 story_updates.filter(visible_to_readers()).order_by("-published_at").values("published_at")[:1]
             ),

@@ -117,9 +117,44 @@ def test_filters_match_the_public_pages(client, seeded):
     assert client.get("/api/v1/updates/?actor=he-lifeng&kind=news").status_code == 200
 
 
+def test_update_filters_see_only_the_claims_and_events_readers_see(client):
+    story = make_story()
+    actor = make_actor(slug="the-minister")
+    update = make_update(story=story, headline="Public update")
+    update.claims.add(make_claim(story=story, claimant=actor, **DRAFT))
+    update.events.add(make_event(story=story, is_key_event=True, **DRAFT))
+    assert results(client, "/api/v1/updates/?actor=the-minister") == []
+    assert results(client, "/api/v1/updates/?key=true") == []
+    # The same links, once readers can see them, do match.
+    Claim.objects.update(status=PublicationStatus.PUBLISHED, published_at=timezone.now() - timedelta(hours=1))
+    Event.objects.update(status=PublicationStatus.PUBLISHED, published_at=timezone.now() - timedelta(hours=1))
+    assert [u["id"] for u in results(client, "/api/v1/updates/?actor=the-minister")] == [update.pk]
+    assert [u["id"] for u in results(client, "/api/v1/updates/?key=true")] == [update.pk]
+
+
 def test_bad_filter_is_a_400_not_a_500(client):
     assert client.get("/api/v1/events/?date_from=not-a-date").status_code == 400
     assert client.get("/api/v1/claims/?verification_status=made-up").status_code == 400
+
+
+@pytest.mark.parametrize("resource", ["updates", "events", "claims"])
+@pytest.mark.parametrize("query", ["date_to=9999-12-31", "date_from=0001-01-01"])
+def test_a_date_at_the_end_of_the_calendar_is_a_400_naming_the_range(client, resource, query):
+    response = client.get(f"/api/v1/{resource}/?{query}")
+    assert response.status_code == 400
+    assert "Enter a date from 2 January 0001 to 30 December 9999." in response.content.decode()
+
+
+@pytest.mark.parametrize("version", ["1.0.0\nX-Injected: yes", "1.0.0\x00", "2.0.0"])
+def test_schema_for_an_unknown_version_is_a_400(client, version):
+    response = client.get("/api/v1/schema/", {"version": version})
+    assert response.status_code == 400
+    assert "X-Injected" not in response.headers
+
+
+def test_schema_for_its_own_version_is_served(client):
+    assert client.get("/api/v1/schema/", {"version": "1.0.0"}).status_code == 200
+    assert client.get("/api/v1/schema/").status_code == 200
 
 
 def test_cursor_pages_cover_everything_once(client, seeded):

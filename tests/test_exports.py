@@ -179,6 +179,14 @@ def test_dry_run_writes_nothing(tmp_path, seeded):
     (lambda b: b["claims"][0].update(claimant="nobody-at-all"), "nobody-at-all"),
     (lambda b: b.update(format="something-else"), "not a newsroom-story-bundle"),
     (lambda b: b["updates"][0].pop("headline"), "missing headline"),
+    # Lengths and ranges: the same message on SQLite (which would store them) and PostgreSQL.
+    (lambda b: b["story"].update(title="T" * 10_000), "title is 10,000 characters, over its limit of 300"),
+    (lambda b: b["updates"][0].update(key="k" * 300), "seed_key is 300 characters, over its limit of 200"),
+    (lambda b: b["actors"][0]["aliases"].append("A" * 201), "alias is 201 characters, over its limit of 200"),
+    (lambda b: b["events"][0]["participations"].append({"actor": b["actors"][0]["slug"], "role": "r" * 201}),
+     "role is 201 characters, over its limit of 200"),
+    (lambda b: b["claims"][0]["citations"][0].update(end=2**40), "end 1099511627776 is outside"),
+    (lambda b: b["updates"][0].update(body="Day two\x00"), "body contains a NUL character"),
 ])
 def test_bad_bundle_stops_with_a_clear_error_and_writes_nothing(tmp_path, seeded, spoil, message):
     bundle = export()

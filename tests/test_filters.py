@@ -107,6 +107,8 @@ BAD_PARAMETERS = [
     ("date_from=99999-01-01", "Enter a valid date."),
     ("actor=%3Cscript%3Ealert(1)%3C/script%3E", "Select a valid choice."),
     ("date_from=2025-06-10&date_to=2025-06-01", "“From” must be on or before “To”."),
+    ("date_to=9999-12-31", "Enter a date from 2 January 0001 to 30 December 9999."),
+    ("date_from=0001-01-01", "Enter a date from 2 January 0001 to 30 December 9999."),
 ]
 
 
@@ -139,6 +141,18 @@ def test_injected_or_huge_values_never_give_a_500(client, seeds, name, query):
     assert "<script>alert" not in response.content.decode()
 
 
+@pytest.mark.parametrize("list_name", ["story-updates", "story-timeline", "story-claims"])
+@pytest.mark.parametrize("query", ["date_from=0001-01-01", "date_to=9999-12-31", "date_from=0001-01-02&date_to=9999-12-30"])
+def test_first_and_last_days_of_the_calendar_are_a_form_error_in_a_zone_east_of_utc(client, list_name, query):
+    # Midnight on 1 January 0001 in Tokyo is before the first moment a datetime can hold in UTC.
+    story = make_story(timezone="Asia/Tokyo")
+    make_event(story=story, title="Shown")
+    response = client.get(reverse(f"stories:{list_name}", args=[story.slug]) + f"?{query}")
+    assert response.status_code == 200
+    if "0001-01-02" not in query:
+        assert "Enter a date from 2 January 0001 to 30 December 9999." in text_of(response)
+
+
 def test_filters_never_reveal_unpublished_rows(client):
     story = make_story()
     actor = make_actor(slug="the-minister")
@@ -155,6 +169,23 @@ def test_filters_never_reveal_unpublished_rows(client):
     ):
         html = client.get(url).content.decode()
         assert "Hidden" not in html, url
+
+
+def test_update_filters_do_not_reveal_a_link_to_a_hidden_claim_or_key_event(client):
+    story = make_story()
+    actor = make_actor(slug="the-minister")
+    make_claim(story=story, claimant=actor, text="A public claim")  # so the minister is a choice
+    make_update(story=story, headline="Another update")
+    update = make_update(story=story, headline="Public update")
+    update.claims.add(make_claim(story=story, claimant=actor, **DRAFT))
+    update.events.add(make_event(story=story, is_key_event=True, **DRAFT))
+    hidden_participation = make_event(story=story, **DRAFT)
+    EventParticipation.objects.create(event=hidden_participation, actor=actor)
+    update.events.add(hidden_participation)
+    for query in ("?actor=the-minister", "?key=on"):
+        response = client.get(reverse("stories:story-updates", args=[story.slug]) + query)
+        assert response.status_code == 200
+        assert "No updates match these filters." in response.content.decode(), query
 
 
 def test_draft_actor_is_not_a_filter_choice(client):

@@ -1,3 +1,4 @@
+import re
 import shutil
 from datetime import UTC, datetime
 
@@ -291,6 +292,69 @@ def test_missing_excerpt_error_names_the_entry(seed_dir):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("target", ["/etc/passwd", ARTICLE_1])
+def test_a_symbolic_link_is_refused_naming_it_wherever_it_points(seed_dir, target):
+    (seed_dir / "zz-linked.txt").symlink_to(target)
+    with pytest.raises(CommandError, match=r"zz-linked\.txt: is a symbolic link"):
+        call_command("import_seeds", path=seed_dir)
+    assert all(count == 0 for count in row_counts().values())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", [f"._{ARTICLE_1}", ".draft.txt", ".notes.toml"])
+def test_hidden_files_and_resource_forks_are_refused_naming_them(seed_dir, name):
+    (seed_dir / name).write_bytes((seed_dir / ARTICLE_1).read_bytes())
+    with pytest.raises(CommandError, match=rf"{re.escape(name)}: is a hidden file"):
+        call_command("import_seeds", path=seed_dir)
+    assert all(count == 0 for count in row_counts().values())
+
+
+@pytest.mark.django_db
+def test_an_article_named_in_capitals_is_imported(seed_dir):
+    (seed_dir / ARTICLE_2).rename(seed_dir / "TALKS-GOING-WELL.TXT")
+    (seed_dir / ANNOTATION).write_text(
+        (seed_dir / ANNOTATION).read_text(encoding="utf-8").replace(ARTICLE_2, "TALKS-GOING-WELL.TXT"), encoding="utf-8")
+    import_from(seed_dir)
+    assert Source.objects.filter(imported_from="TALKS-GOING-WELL.TXT").exists()
+
+
+@pytest.mark.django_db
+def test_a_markdown_file_is_refused_naming_it_not_just_its_directory(seed_dir):
+    (seed_dir / "background.md").write_text("---\npublisher: Wire\n---\n# Headline\n\nBody.", encoding="utf-8")
+    with pytest.raises(CommandError, match=r"background\.md: is Markdown"):
+        call_command("import_seeds", path=seed_dir)
+    assert all(count == 0 for count in row_counts().values())
+
+
+@pytest.mark.django_db
+def test_a_title_over_its_column_is_refused_naming_the_file_on_every_database(seed_dir):
+    (seed_dir / "zz-long.txt").write_text("T" * 10_000 + "\n\nBody of the article.", encoding="utf-8")
+    with pytest.raises(CommandError, match=r"zz-long\.txt: title is 10,000 characters, over its limit of 500"):
+        call_command("import_seeds", path=seed_dir)
+    assert all(count == 0 for count in row_counts().values())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ('title = "Second round of talks opens at Lancaster House"', f'title = "{"T" * 301}"',
+     "title is 301 characters, over its limit of 300"),
+    ('place = "Lancaster House, London"', f'place = "{"P" * 201}"', "place is 201 characters, over its limit of 200"),
+    ('aliases = ["Bessent"', f'aliases = ["{"B" * 201}"', "alias is 201 characters, over its limit of 200"),
+    ('key = "talks-open"', f'key = "{"k" * 250}"', "seed_key is 250 characters, over its limit of 200"),
+    ('standfirst = "', 'standfirst = "\\u0000', "standfirst contains a NUL character"),
+])
+def test_an_annotation_value_over_its_column_is_refused_naming_the_entry(seed_dir, old, new, message):
+    path = seed_dir / ANNOTATION
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(CommandError, match=re.escape(message)) as error:
+        call_command("import_seeds", path=seed_dir)
+    assert ANNOTATION in str(error.value)
+    assert all(count == 0 for count in row_counts().values())
+
+
+@pytest.mark.django_db
 def test_missing_directory_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="is not a directory"):
         call_command("import_seeds", path=tmp_path / "nowhere")
@@ -318,6 +382,18 @@ def test_a_front_matter_date_that_does_not_parse_names_the_file_before_anything_
     raw = "---\ndate: the tenth of June\n---\nHeadline\n\nBody.".encode()
     with pytest.raises(SeedError, match=r"^late\.txt: front matter: date 'the tenth of June' is not YYYY-MM-DD"):
         parse_article(raw, name="late.txt", max_bytes=1000)
+
+
+@pytest.mark.parametrize("date", ["2025-06-10T10:00 or so", "2025-06-31", "June 2025", "2025-06-10T10:00:00+01:00 BST"])
+def test_a_front_matter_date_with_anything_unparsed_is_an_error_naming_the_file(date):
+    raw = f"---\ndate: {date}\n---\nHeadline\n\nBody.".encode()
+    with pytest.raises(SeedError, match=r"^late\.txt: front matter: date "):
+        parse_article(raw, name="late.txt", max_bytes=1000)
+
+
+def test_a_front_matter_date_with_seconds_and_a_zone_is_read_in_that_zone():
+    raw = b"---\ndate: 2025-06-10T10:00:00+01:00\n---\nHeadline\n\nBody."
+    assert parse_article(raw, name="a.txt", max_bytes=1000).fields["source_published_at"] == datetime(2025, 6, 10, 9, tzinfo=UTC)
 
 
 def test_unknown_front_matter_key_is_refused():

@@ -3,11 +3,13 @@
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import parse_http_date
 
 from stories.live import set_poll_interval_override
-from stories.models import Correction, PublicationStatus, Update
+from stories.models import Correction, PublicationStatus, Story, Update
 from stories.publishing import record_update_change
 from tests.factories import make_story, make_update
 
@@ -204,6 +206,55 @@ def test_if_modified_since_alone_gives_a_304(client):
     response, body = first_poll(client, story)
     again = client.get(poll_url(story, body["sequence"]), HTTP_IF_MODIFIED_SINCE=response["Last-Modified"])
     assert again.status_code == 304
+
+
+def _an_hour_ago(story):
+    """Move every moment of the story's updates an hour back, so a save now is a later HTTP date."""
+    hour = timedelta(hours=1)
+    Story.objects.filter(pk=story.pk).update(updated_at=F("updated_at") - hour)
+    Update.objects.filter(story=story).update(updated_at=F("updated_at") - hour, published_at=F("published_at") - hour)
+    Update.history.filter(story_id=story.pk).update(history_date=F("history_date") - hour)
+
+
+def test_saving_drafts_and_scheduled_updates_does_not_move_the_polls_validators(client):
+    story = make_story(is_live=True)
+    publish(story)
+    _an_hour_ago(story)
+    response, body = first_poll(client, story)
+
+    draft = make_update(story=story, status=PublicationStatus.DRAFT, published_at=None, headline="Drafting")
+    draft.headline = "Still drafting"
+    draft.save()
+    make_update(story=story, published_at=timezone.now() + timedelta(hours=2), headline="Embargoed")
+
+    again = client.get(poll_url(story, body["sequence"]))
+    assert again["Last-Modified"] == response["Last-Modified"]
+    assert again["ETag"] == response["ETag"]
+    unchanged = client.get(poll_url(story, body["sequence"]), HTTP_IF_MODIFIED_SINCE=response["Last-Modified"])
+    assert unchanged.status_code == 304
+
+
+def test_last_modified_moves_when_an_update_is_published_or_taken_down_but_not_for_later_draft_edits(client):
+    story = make_story(is_live=True)
+    update = publish(story)
+    _an_hour_ago(story)
+    before, _ = first_poll(client, story)
+
+    update.status = PublicationStatus.DRAFT
+    update.save()
+    record_update_change(update=update)
+    taken_down, _ = first_poll(client, story)
+    assert parse_http_date(taken_down["Last-Modified"]) > parse_http_date(before["Last-Modified"])
+
+    _an_hour_ago(story)
+    quiet, _ = first_poll(client, story)
+    update.refresh_from_db()
+    update.body = "Rewritten while nobody can see it"
+    update.save()
+    assert first_poll(client, story)[0]["Last-Modified"] == quiet["Last-Modified"]
+
+    publish(story)
+    assert parse_http_date(first_poll(client, story)[0]["Last-Modified"]) > parse_http_date(quiet["Last-Modified"])
 
 
 def test_update_fragment_escapes_editor_text(client):

@@ -30,6 +30,7 @@ from stories.models import (
 from stories.preview import preview_url
 
 from . import forms as desk_forms
+from .inputs import CheckedInputs
 
 IMAGE_FIELDS = {Story: "lead_image", Actor: "photo", Update: "image"}
 DESK_ZONE_SOURCE = {Story: "timezone", Event: "story__timezone", Claim: "story__timezone", Update: "story__timezone"}
@@ -56,7 +57,7 @@ def default_zone() -> zoneinfo.ZoneInfo:
 # --- The base of every publishable model's admin -----------------------------------------------
 
 
-class DeskAdmin(SimpleHistoryAdmin):
+class DeskAdmin(CheckedInputs, SimpleHistoryAdmin):
     """Roles, optimistic locking, story-zone times, publish actions and revisions for one model."""
 
     form = desk_forms.DeskForm
@@ -223,7 +224,7 @@ class ReadOnlyInline(admin.TabularInline):
         return super().get_queryset(request).select_related(*self.related)
 
 
-class DeskChildAdmin(SimpleHistoryAdmin):
+class DeskChildAdmin(CheckedInputs, SimpleHistoryAdmin):
     """Rows readers see through a parent (citations, participations, aliases, corrections,
     mentions) follow their parent's desk rule on every path of their own admin: a reporter may
     add, change or delete them only under drafts (`permissions.check_child_change`)."""

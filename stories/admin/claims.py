@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
@@ -26,6 +27,7 @@ from stories.models import (
 from . import forms as desk_forms
 from .base import DeskAdmin, ReadOnlyInline, add_citation_link
 from .content import ClaimCitationInline
+from .inputs import BadInput, check_id
 
 
 class ClaimStatusChangeInline(ReadOnlyInline):
@@ -76,7 +78,11 @@ class CitedSourceFilter(admin.SimpleListFilter):
                     .order_by("title").values_list("pk", "title"))
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
+        if self.value():
+            try:
+                check_id(self.value(), name="source")
+            except BadInput as refused:
+                raise IncorrectLookupParameters(refused) from None
             return queryset.filter(pk__in=Citation.objects.filter(source_id=self.value()).values("claim_id"))
         return queryset
 

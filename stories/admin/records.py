@@ -25,6 +25,7 @@ from stories.models import (
 
 from . import forms as desk_forms
 from .base import DeskChildAdmin
+from .inputs import CheckedInputs
 
 
 # --- Citations ---------------------------------------------------------------------------------
@@ -65,7 +66,7 @@ class CitationAdmin(DeskChildAdmin):
 # --- Supporting records ------------------------------------------------------------------------
 
 
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(CheckedInputs, admin.ModelAdmin):
     """Kept by the system, never edited by hand: listed and viewable only."""
 
     def has_add_permission(self, request):

@@ -7,7 +7,11 @@ import hashlib
 from django.conf import settings
 from django.db.models import Prefetch
 from django.utils.cache import get_conditional_response, patch_cache_control
+from drf_spectacular.settings import spectacular_settings
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import viewsets
+from rest_framework.response import Response
 
 from stories.caching import stamped_page
 from stories.models import (
@@ -123,3 +127,18 @@ class SourceViewSet(ConditionalReadOnlyViewSet):
     def get_queryset(self):
         queryset = Source.objects.published()
         return queryset if self.action == "retrieve" else queryset.defer("text")
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document. There is one API version: asking for another is a 400, not a
+    document whose version (and download file name header) is whatever the query said."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        version = request.GET.get("version")
+        if version not in (None, "", spectacular_settings.VERSION):
+            return Response(
+                {"detail": f"This API has one version, {spectacular_settings.VERSION}; leave out ?version= or ask for it."},
+                status=400,
+            )
+        return super().get(request, *args, **kwargs)

@@ -21,14 +21,23 @@ from decimal import Decimal, InvalidOperation
 
 from stories.dates import Precision, parse_moment
 from stories.models import (
+    Actor,
+    ActorAlias,
     ActorKind,
+    Claim,
     ClaimKind,
+    Event,
+    EventParticipation,
     PublicationStatus,
+    Source,
+    Story,
+    Update,
     UpdateKind,
     VerificationStatus,
 )
 
 from .articles import source_fields
+from .limits import field_problem
 from .report import SeedError
 
 TABLES = ("story", "sources", "actors", "events", "claims", "updates")
@@ -164,7 +173,8 @@ class _Reader:
             raise SeedError(self.name, f"{where}: the excerpt is empty")
         return CitationEntry(source=row["source"], excerpt=row["excerpt"], occurrence=occurrence)
 
-    def entry(self, row: _Row, fields: dict, links: dict | None = None) -> Entry:
+    def entry(self, row: _Row, model, fields: dict, links: dict | None = None) -> Entry:
+        self.fits(row, model, fields)
         return Entry(kind=row.kind, key=row.key, where=row.where, digest=row.digest, fields=fields,
                      links=links or {}, citations=row.citations)
 
@@ -193,11 +203,11 @@ class _Reader:
         }
         if fields["status"] == PublicationStatus.PUBLISHED and fields["published_at"] is None:
             self.fail(row, "a published story needs published_at")
-        return self.entry(row, fields)
+        return self.entry(row, Story, fields)
 
     def source(self, row: _Row) -> Entry:
         meta = {k: v for k, v in row.values.items() if k != "file"}
-        return self.entry(row, source_fields(meta, file=self.name, where=row.where))
+        return self.entry(row, Source, source_fields(meta, file=self.name, where=row.where))
 
     def actor(self, row: _Row) -> Entry:
         aliases = row.values.get("aliases", [])
@@ -212,7 +222,9 @@ class _Reader:
             "bio": str(row.values.get("bio", "")),
         }
         aliases = tuple(dict.fromkeys([fields["name"], *(str(a).strip() for a in aliases if str(a).strip())]))
-        return self.entry(row, fields, {"aliases": aliases, "affiliation": str(affiliation) if affiliation else None})
+        for alias in aliases:
+            self.fits(row, ActorAlias, {"alias": alias})
+        return self.entry(row, Actor, fields, {"aliases": aliases, "affiliation": str(affiliation) if affiliation else None})
 
     def event(self, row: _Row, tz) -> Entry:
         occurred_at, precision = self.moment(row, "when", tz, required=True)
@@ -222,6 +234,7 @@ class _Reader:
             if not isinstance(participant, dict) or not isinstance(participant.get("actor"), str):
                 self.fail(row, "actors entries need an actor slug")
             participants.append((participant["actor"], str(participant.get("role", ""))))
+            self.fits(row, EventParticipation, {"role": participants[-1][1]})
         fields = {
             "seed_key": row.key,
             "title": self.text(row, "title"),
@@ -235,7 +248,7 @@ class _Reader:
             "status": self.choice(row, "status", PublicationStatus, PublicationStatus.PUBLISHED),
         }
         self.needs_citation(row)
-        return self.entry(row, fields, {"participants": tuple(participants)})
+        return self.entry(row, Event, fields, {"participants": tuple(participants)})
 
     def claim(self, row: _Row, tz, event_keys: set[str]) -> Entry:
         made_at, made_precision = self.moment(row, "made", tz, required=False)
@@ -258,7 +271,7 @@ class _Reader:
         if fields["kind"] == ClaimKind.STATISTIC and fields["stat_value"] is None:
             self.fail(row, "a statistic needs [stat] value")
         self.needs_citation(row)
-        return self.entry(row, fields, {"claimant": str(claimant) if claimant else None, "event": event or None})
+        return self.entry(row, Claim, fields, {"claimant": str(claimant) if claimant else None, "event": event or None})
 
     def update(self, row: _Row, tz, claim_keys: set[str], event_keys: set[str]) -> Entry:
         posted_at, precision = self.moment(row, "posted", tz, required=True)
@@ -283,9 +296,14 @@ class _Reader:
             "status": self.choice(row, "status", PublicationStatus, PublicationStatus.PUBLISHED),
             "published_at": posted_at,
         }
-        return self.entry(row, fields, links)
+        return self.entry(row, Update, fields, links)
 
     # Field readers
+
+    def fits(self, row: _Row, model, fields: Mapping[str, object]) -> None:
+        """Every value fits its column (length, range, validators): the same refusal on every database."""
+        if problem := field_problem(model, fields):
+            self.fail(row, problem)
 
     def needs_citation(self, row: _Row) -> None:
         if not row.citations:

@@ -17,11 +17,13 @@ from django.core.exceptions import ValidationError
 
 from stories import extraction
 from stories.dates import parse_moment
-from stories.models import SourceKind, text_sha256, validate_web_address
+from stories.models import Source, SourceKind, text_sha256, validate_web_address
 
+from .limits import field_problem
 from .report import SeedError
 
 NUL = b"\x00"
+UTC_ZONE = zoneinfo.ZoneInfo("UTC")
 # Front matter key → Source field.
 SOURCE_KEYS = {
     "title": "title", "publisher": "publisher", "url": "url", "date": "source_published_at",
@@ -70,7 +72,10 @@ def parse_article(raw: bytes, *, name: str, max_bytes: int) -> Article:
     if not article_text[len(lines[0]):].strip():
         raise SeedError(name, "has a headline but no article body before its teasers")
     fields = source_fields(meta, file=name, where="front matter")
-    return Article(name=name, title=str(fields.get("title", title)), text=article_text, fields=fields)
+    title = str(fields.get("title", title))
+    if problem := field_problem(Source, {"title": title}):
+        raise SeedError(name, problem)
+    return Article(name=name, title=title, text=article_text, fields=fields)
 
 
 def _split_front_matter(text: str, name: str) -> tuple[dict[str, str], str]:
@@ -120,14 +125,23 @@ def source_fields(meta: Mapping[str, object], *, file: str, where: str) -> dict[
             fields["url"] = text
         else:
             fields[SOURCE_KEYS[key]] = text
+    if problem := field_problem(Source, fields):
+        raise SeedError(file, f"{where}: {problem}")
     return fields
 
 
 def _source_date(value: str, file: str, where: str) -> datetime | None:
+    """A date as the newsroom writes one ("2025-06-10", "2025-06-10 10:00", UTC), or a full ISO
+    8601 time with its zone; anything left over is an error, never quietly cut off."""
     if not value:
         return None
     try:
-        moment, _ = parse_moment(value[:16].replace(" ", "T"), zoneinfo.ZoneInfo("UTC"))
+        moment, _ = parse_moment(value.replace(" ", "T", 1), UTC_ZONE)
+        return moment
     except ValueError:
-        raise SeedError(file, f"{where}: date {value!r} is not YYYY-MM-DD") from None
-    return moment
+        pass
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise SeedError(file, f"{where}: date {value!r} is not YYYY-MM-DD (or an ISO 8601 time)") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC_ZONE)).astimezone(UTC_ZONE)

@@ -40,6 +40,7 @@ from stories.models import (
     text_sha256,
 )
 
+from .limits import field_problem
 from .report import BundleError, ImportReport, atomic_unless_dry_run
 
 BUNDLE_FORMAT = "newsroom-story-bundle"
@@ -126,7 +127,15 @@ def _values(model, names, entry: dict, where: str) -> dict:
     missing = [name for name in names if name not in entry]
     if missing:
         raise BundleError(f"{where}: missing {', '.join(missing)}")
-    return {name: _load_value(model, name, entry[name], where) for name in names}
+    values = {name: _load_value(model, name, entry[name], where) for name in names}
+    _check_fits(model, values, where)
+    return values
+
+
+def _check_fits(model, values: dict, where: str) -> None:
+    """Refuse a value its column cannot hold before writing, with one message on every database."""
+    if problem := field_problem(model, values):
+        raise BundleError(f"{where}: {problem}")
 
 
 # --- Export ---------------------------------------------------------------------------------------
@@ -288,6 +297,7 @@ class _Importer:
 
     def write(self, label: str, obj: models.Model | None, model, names, entry: dict, where: str, **links):
         """Create or update one row from `entry`; skip the write when nothing differs."""
+        _check_fits(model, {name: value for name, value in links.items() if isinstance(value, str)}, where)
         values = {**_values(model, names, entry, where), **links}
         stamps = {name: values.pop(name) for name in ("created_at", "updated_at") if name in values}
         if obj is not None and all(getattr(obj, name) == value for name, value in {**values, **stamps}.items()):
@@ -356,6 +366,7 @@ class _Importer:
                 Actor.objects.filter(pk=actor.pk).update(affiliation_id=parent_id)
                 actor.affiliation_id = parent_id
             for alias in entry.get("aliases", []):
+                _check_fits(ActorAlias, {"alias": str(alias)}, f"actor {entry['slug']!r}")
                 owner = ActorAlias.objects.annotate(lower=Lower("alias")).filter(lower=str(alias).lower()).first()
                 if owner is None:
                     ActorAlias.objects.create(actor=actor, alias=alias)
@@ -414,6 +425,7 @@ class _Importer:
             events[key] = event
             for participation in entry.get("participations", []):
                 actor = self._actor(actors, participation.get("actor"), where)
+                _check_fits(EventParticipation, {"role": str(participation.get("role", ""))}, where)
                 _, created = EventParticipation.objects.update_or_create(
                     event=event, actor=actor, defaults={"role": str(participation.get("role", ""))}
                 )

@@ -45,18 +45,33 @@ class SeedSet:
     annotations: tuple[Annotation, ...]
 
 
+ARTICLE, ANNOTATION, MARKDOWN = ".txt", ".toml", ".md"
+
+
 def read_seed_directory(path: Path, *, max_bytes: int) -> SeedSet:
-    """Parse every *.txt article and *.toml annotation in `path`; the first fault stops the import."""
+    """Parse every *.txt article and *.toml annotation in `path` (any case); the first fault stops
+    the import. Every imported article is published at once, so only plain, visible files that
+    are really in the directory are read: a link, a hidden file or a Markdown file is refused."""
     if not path.is_dir():
         raise SeedError(str(path), "is not a directory")
+    folder = path.resolve()
     articles = []
     annotations = []
     for file in sorted(path.iterdir()):
-        if not file.is_file():
+        suffix = file.suffix.lower()
+        if file.is_symlink():
+            raise SeedError(file.name, "is a symbolic link; copy the file itself into the directory to import it")
+        if not file.is_file() or suffix not in (ARTICLE, ANNOTATION, MARKDOWN):
             continue
-        if file.suffix == ".txt":
+        if file.name.startswith("."):
+            raise SeedError(file.name, "is a hidden file (a macOS ._ copy or an editor's leftover?); remove it")
+        if file.resolve().parent != folder:
+            raise SeedError(file.name, f"resolves outside {path}")
+        if suffix == MARKDOWN:
+            raise SeedError(file.name, "is Markdown; articles are plain text (*.txt): convert it or rename it")
+        if suffix == ARTICLE:
             articles.append(parse_article(_read_bytes(file, max_bytes), name=file.name, max_bytes=max_bytes))
-        elif file.suffix == ".toml":
+        else:
             # Annotations are the newsroom's own files and grow with the story: no article limit.
             annotations.append(parse_annotation(_read_bytes(file, None), name=file.name))
     if not articles:
