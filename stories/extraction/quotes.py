@@ -320,16 +320,18 @@ def _entity(speaker: _Speaker, phrase: str) -> _Entity:
         gender = "m"
     elif any(w in FEMALE_HONORIFICS for w in words) or bare(name.split()[0]) in FEMALE_NAMES:
         gender = "f"
-    if name[:1].islower():  # a description: "the newspaper", "two officials"
+    last = name.split()[-1] if name.split() else ""
+    if name[:1].islower() or (words[:1] == ["the"] and last[:1].islower()):  # "the newspaper", "two officials"
         singular = head.removesuffix("s")
-        if head in THING_NOUNS:
-            kind = "thing"
-        elif head != singular and (singular in SPEAKER_NOUNS or head.endswith("es")) or head in ("people", "police"):
+        gender = gender or _DESCRIPTION_GENDER.get(singular)
+        if head in THING_NOUNS or not (_is_person_noun(head) or head.endswith(_AGENT_SUFFIXES)):
+            kind = "thing"  # "the report", "the agreement"
+        elif head != singular or head in ("people", "police"):
             kind = "group"
         else:
             kind = "person"
-    elif any(bare(w) in ORGANISATION_WORDS for w in name.split()) or (name.isupper() and len(name) > 1):
-        kind = "thing"
+    elif any(bare(w) in ORGANISATION_WORDS for w in name.split()) or (last.isupper() and len(last) > 1):
+        kind = "thing"  # "The Washington Post", "the WTO"
     elif head.endswith("s") and head.removesuffix("s") in SPEAKER_NOUNS | {"democrat", "republican", "american"}:
         kind = "group"
     else:
@@ -337,6 +339,12 @@ def _entity(speaker: _Speaker, phrase: str) -> _Entity:
     return _Entity(name, role, kind, gender)
 
 
+_DESCRIPTION_GENDER = {
+    **dict.fromkeys("man spokesman congressman businessman chairman father husband son brother boy king "
+                    "gentleman grandfather uncle nephew actor".split(), "m"),
+    **dict.fromkeys("woman spokeswoman congresswoman businesswoman chairwoman mother wife daughter sister "
+                    "girl queen lady grandmother aunt niece actress".split(), "f"),
+}
 _AGREES = {"he": ("person", "m"), "she": ("person", "f"), "they": ("group", None), "it": ("thing", None)}
 
 
