@@ -216,7 +216,9 @@ _SHARED_SUBJECT = re.compile(r"(?:,|\band|\bthen|\bbefore|\bafter|\bwhile|\bbut)
 # A reporting word used as a noun: "the report said", "a statement read", "her tweet".
 _DETERMINED = re.compile(r"\b(?:the|a|an|his|her|their|its|our|this|that|whose|in|of)[ \t]+$", re.IGNORECASE)
 _ACCORDING = re.compile(r"\baccording to[ \t]+([^,.;:!?\x00“”\"]{2,80})", re.IGNORECASE)
-_PHRASE_STOP = re.compile(r"\s(?:on|in|at|during|after|before|when|while|as|to|from|with|via|and|adding|noting)\s")
+_PHRASE_STOP = re.compile(
+    r"\s(?:on|in|at|during|after|before|when|while|as|to|from|with|via|and|adding|noting|who|whose|which)\s"
+)
 _TERM_BEFORE = re.compile(
     r"(?:dubbed|so[-‑‐ ]called|known as|called|nicknamed|label+ed|termed|branded|coined|christened|"
     r"the (?:term|phrase|word|slogan|motto))[ \t]*\(?[ \t]*$",
