@@ -1,4 +1,15 @@
-"""Quoted passages and who said them."""
+"""Quoted passages and who said them.
+
+A speaker is looked for, in order: right after the quote ("“…,” said Doe", "“…?” Doe asked"),
+before it in the same sentence (nearest reporting verb first; "Doe did A and said", "Doe …,
+saying", a colon introduction), in a heading line, later in the sentence, in the clause of the
+sentence's subject ("Doe called the plan “a farce”"), and, for a sentence that is all quote, the
+last speaker of this or the previous paragraph.  A pronoun is resolved against who the text is
+about: sentence subjects and speakers met so far, agreeing in kind (person, group, thing) and, where
+the text gives it, gender.  The speaker is a name, or a short description when none is given
+("the newspaper", "her campaign", "one"), so the importer can link a name to an actor's alias and
+keep a description as it is.
+"""
 from __future__ import annotations
 
 import re
