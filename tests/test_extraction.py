@@ -425,3 +425,65 @@ def test_weird_input_never_raises_and_finishes_quickly(text: str) -> None:
 def test_empty_string_returns_nothing() -> None:
     assert article_end("") == 0
     assert find_quotes("") == [] and find_figures("") == [] and find_mentions("", ALIASES) == []
+
+
+# --------------------------------------------------------------------------- attribution on real-news patterns (issue 14)
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        # a pronoun finds the person the text is about, not only an earlier quote's speaker
+        ("Jonathan Smith, a professor at Lakeside College, said that the vote was close. "
+         "“It was a coin toss,” he said.", "Jonathan Smith"),
+        # unnamed speakers stay descriptions
+        ("“The plan is dead,” the newspaper wrote.", "the newspaper"),
+        ("“We will appeal,” her campaign said.", "her campaign"),
+        ("“It is over,” one said.", "one"),
+        ("“It is not over,” said another.", "another"),
+        # reporting verbs beyond say/tell, in both orders
+        ("“This is wonderful,” Ana Ruiz gushed.", "Ana Ruiz"),
+        ("“Please reconsider,” implored Ana Ruiz.", "Ana Ruiz"),
+        # the subject far from its verb
+        ("Ana Ruiz toured the plant and said the jobs were “here to stay”.", "Ana Ruiz"),
+        ("Ana Ruiz left the stage early, saying “enough is enough”.", "Ana Ruiz"),
+        # colon introductions, and ? or ! before the attribution
+        ("Ms. Kovner sighed: “We tried.”", "Kovner"),
+        ("“Why now?” Mr. Vance said.", "Vance"),
+        ("“Absolutely not!” Mr. Vance said.", "Vance"),
+        # parenthetical party labels and abbreviations do not cut the name
+        ("Rep. Lee Park (D-Mo.) said the bill was “long overdue”.", "Lee Park"),
+        ("“We need more,” said Sen. Lee Park, a member of the panel.", "Lee Park"),
+        # a clause is no speaker
+        ("It may be “too late,” Ian Roe said.", "Ian Roe"),
+    ],
+)
+def test_speaker_on_news_patterns(text: str, speaker: str) -> None:
+    assert find_quotes(text)[-1].speaker == speaker
+
+
+def test_pronoun_skips_a_person_of_the_other_gender() -> None:
+    text = "Mary Olsen chaired the hearing. Mr. Tom Reyes spoke first. “We are ready,” she said."
+    assert _only(text).speaker == "Mary Olsen"
+
+
+def test_whole_sentence_quote_in_next_paragraph_continues_the_speaker() -> None:
+    text = "Ana Ruiz said the plant would stay open.\n\n“The jobs are safe.”"
+    assert _only(text).speaker == "Ana Ruiz"
+
+
+def test_long_quote_left_open_at_paragraph_end_is_kept() -> None:
+    text = "“The first part of the plan is simple.\n\n“The second part is harder,” Ana Ruiz said."
+    quotes = find_quotes(text)
+    assert [q.text for q in quotes] == ["The first part of the plan is simple.", "The second part is harder,"]
+    assert all(text[q.start:q.end] == q.text for q in quotes)
+
+
+def test_titles_slogans_and_markup_are_not_quotes() -> None:
+    text = ("She appeared on NBC’s “Meet the Press” and wore a “Make America Great Again” cap. "
+            '<tweet author="@someone" date="May 1">We won</tweet> “Fine,” Ana Ruiz said.')
+    assert [(q.text, q.speaker) for q in find_quotes(text)] == [("Fine,", "Ana Ruiz")]
+
+
+def test_straight_quotes_nested_in_curly_quotes_stay_inside() -> None:
+    assert _only("“He told me \"never\" and left,” Ana Ruiz said.").text == 'He told me "never" and left,'

@@ -48,11 +48,10 @@ def _inflections(lemma: str) -> tuple[set[str], set[str]]:
 
 
 # The inverted order ("…,” said Doe) takes finite forms only: "“…” saying" or "“…” call" never attributes,
-# and a few verbs are too often something else right after a quote ("“…” read the sign" is rare; "“X”
-# posts" and "“X” calls" are usually nouns).
+# and a few forms are too often nouns right after a quote ("“X” posts", "“X” calls").
 FINITE_REPORTING_VERBS = frozenset(
     form for lemma in _REPORTING_LEMMAS for form in _inflections(lemma)[0]
-) - {"read", "reads", "calls", "called", "posts", "posted", "texts", "emails", "tweets"}
+) - {"calls", "called", "posts", "posted", "texts", "emails", "tweets"}
 # "put it" is a cue only with its object: "as Doe put it, …"; plain "put" is not.
 REPORTING_VERBS = frozenset(
     {*(form for lemma in _REPORTING_LEMMAS for forms in _inflections(lemma) for form in forms), "put it", "puts it"}

@@ -1,4 +1,15 @@
-"""Quoted passages and who said them."""
+"""Quoted passages and who said them.
+
+A speaker is looked for, in order: right after the quote ("“…,” said Doe", "“…?” Doe asked"),
+before it in the same sentence (nearest reporting verb first; "Doe did A and said", "Doe …,
+saying", a colon introduction), in a heading line, later in the sentence, in the clause of the
+sentence's subject ("Doe called the plan “a farce”"), and, for a sentence that is all quote, the
+last speaker of this or the previous paragraph.  A pronoun is resolved against who the text is
+about: sentence subjects and speakers met so far, agreeing in kind (person, group, thing) and, where
+the text gives it, gender.  The speaker is a name, or a short description when none is given
+("the newspaper", "her campaign", "one"), so the importer can link a name to an actor's alias and
+keep a description as it is.
+"""
 from __future__ import annotations
 
 import re
@@ -76,6 +87,7 @@ _NOT_SUBJECT_START = _BAD_START | frozenset(
     "according amid among following during until unless whether though once upon within beyond "
     "here there what yes no oh well".split()
 )
+_POSSESSIVE_PRONOUNS = frozenset("his her their its".split())
 # Unnamed speakers that are a bare quantifier: "one said", "said another".
 _BARE_SPEAKERS = frozenset("one another others some many most both".split())
 _NOT_NAMES = _DETERMINERS | _BAD_START
@@ -158,6 +170,8 @@ def _parse_speaker(phrase: str) -> _Speaker | None:
     words = _trim_filler(undecorated(phrase).split())
     if len(words) == 1 and bare(words[0]) in _BARE_SPEAKERS:
         return bare(words[0]), None
+    if len(words) >= 2 and bare(words[0]) in _POSSESSIVE_PRONOUNS and _is_person_noun(words[-1]):
+        return " ".join(words), None  # "her campaign", "his spokesman": a description, kept whole
     if not words or len(words) > _MAX_SPEAKER_WORDS or bare(words[0]) in _BAD_START:
         return None
     if any(bare(w) in _NOT_IN_NOUN_PHRASE or (w[:1].islower() and bare(w) in _CLAUSE_VERBS) for w in words):
@@ -216,7 +230,9 @@ _SHARED_SUBJECT = re.compile(r"(?:,|\band|\bthen|\bbefore|\bafter|\bwhile|\bbut)
 # A reporting word used as a noun: "the report said", "a statement read", "her tweet".
 _DETERMINED = re.compile(r"\b(?:the|a|an|his|her|their|its|our|this|that|whose|in|of)[ \t]+$", re.IGNORECASE)
 _ACCORDING = re.compile(r"\baccording to[ \t]+([^,.;:!?\x00“”\"]{2,80})", re.IGNORECASE)
-_PHRASE_STOP = re.compile(r"\s(?:on|in|at|during|after|before|when|while|as|to|from|with|via|and|adding|noting)\s")
+_PHRASE_STOP = re.compile(
+    r"\s(?:on|in|at|during|after|before|when|while|as|to|from|with|via|and|adding|noting|who|whose|which)\s"
+)
 _TERM_BEFORE = re.compile(
     r"(?:dubbed|so[-‑‐ ]called|known as|called|nicknamed|label+ed|termed|branded|coined|christened|"
     r"the (?:term|phrase|word|slogan|motto))[ \t]*\(?[ \t]*$",
@@ -293,6 +309,8 @@ def _sentence_subject(masked: str, piece: Piece) -> tuple[str, int] | None:
         if bare(word) in _VERB_LIKE or bare(word) in REPORTING_VERBS or (
                 word[:1].islower() and word.endswith("ed") and not _is_person_noun(word)):
             break
+        if word[:1].islower() and any(_is_name_word(w) for w in words) and not _can_premodify_name(word):
+            break  # "Ana Ruiz left the stage": a lower-case word after a name ends the subject
         words.append(word)
         if word.endswith((",", ";", ":")) or "(" in word or len(words) > _MAX_SPEAKER_WORDS:
             break
@@ -320,16 +338,18 @@ def _entity(speaker: _Speaker, phrase: str) -> _Entity:
         gender = "m"
     elif any(w in FEMALE_HONORIFICS for w in words) or bare(name.split()[0]) in FEMALE_NAMES:
         gender = "f"
-    if name[:1].islower():  # a description: "the newspaper", "two officials"
+    last = name.split()[-1] if name.split() else ""
+    if name[:1].islower() or (words[:1] == ["the"] and last[:1].islower()):  # "the newspaper", "two officials"
         singular = head.removesuffix("s")
-        if head in THING_NOUNS:
-            kind = "thing"
-        elif head != singular and (singular in SPEAKER_NOUNS or head.endswith("es")) or head in ("people", "police"):
+        gender = gender or _DESCRIPTION_GENDER.get(singular)
+        if head in THING_NOUNS or not (_is_person_noun(head) or head.endswith(_AGENT_SUFFIXES)):
+            kind = "thing"  # "the report", "the agreement"
+        elif head != singular or head in ("people", "police"):
             kind = "group"
         else:
             kind = "person"
-    elif any(bare(w) in ORGANISATION_WORDS for w in name.split()) or (name.isupper() and len(name) > 1):
-        kind = "thing"
+    elif any(bare(w) in ORGANISATION_WORDS for w in name.split()) or (last.isupper() and len(last) > 1):
+        kind = "thing"  # "The Washington Post", "the WTO"
     elif head.endswith("s") and head.removesuffix("s") in SPEAKER_NOUNS | {"democrat", "republican", "american"}:
         kind = "group"
     else:
@@ -337,6 +357,13 @@ def _entity(speaker: _Speaker, phrase: str) -> _Entity:
     return _Entity(name, role, kind, gender)
 
 
+_DESCRIPTION_GENDER = {
+    **dict.fromkeys("man spokesman congressman businessman chairman father husband son brother boy king "
+                    "gentleman grandfather uncle nephew actor".split(), "m"),
+    **dict.fromkeys("woman spokeswoman congresswoman businesswoman chairwoman mother wife daughter sister "
+                    "girl queen lady grandmother aunt niece actress".split(), "f"),
+}
+_FIRST_NAMES = MALE_NAMES | FEMALE_NAMES
 _AGREES = {"he": ("person", "m"), "she": ("person", "f"), "they": ("group", None), "it": ("thing", None)}
 
 
@@ -543,17 +570,23 @@ def _read_discourse(masked: str, pieces: list[Piece]) -> _Discourse:
     for piece in pieces:
         opening = _sentence_subject(masked, piece)
         if opening and opening[0][:1].isupper() and (found := _resolve(opening[0], discourse, opening[1])):
-            entity = _entity(found, opening[0])
-            # One capitalised word opening a sentence ("Instead", "Things") is a name only if the text
-            # has named that person before or it is a known first name.
-            if len(found[0].split()) > 1 or found[1] or found[0] in discourse.full_names or entity.gender:
-                discourse.add(opening[1], entity, False)
+            if _is_known_name(found, discourse):
+                discourse.add(opening[1], _entity(found, opening[0]), False)
         headline = piece.end - piece.start < 200 and _is_headline(masked[piece.start:piece.end])
         for verb in _verbs(masked, piece.start, piece.end):
             subject = _subject_before(masked, piece.start, verb, headline)
             if subject and subject.strip() and (found := _resolve(subject, discourse, verb.start())):
                 discourse.add(verb.start(), _entity(found, subject), True)
     return discourse
+
+
+def _is_known_name(found: _Speaker, discourse: _Discourse) -> bool:
+    """One capitalised word opening a sentence ("Instead", "Markets") names someone only if the text
+    named that person before, it has a role, or it is a known first name; descriptions always do."""
+    name, role = found
+    words = name.split()
+    return (len(words) != 1 or not name[:1].isupper() or role is not None or name in discourse.full_names
+            or bare(name) in _FIRST_NAMES)
 
 
 def _sentence_subject_acting(masked: str, piece: Piece, open_: int, discourse: _Discourse) -> _Speaker | None:
@@ -568,7 +601,10 @@ def _sentence_subject_acting(masked: str, piece: Piece, open_: int, discourse: _
     between = masked[at + len(phrase):open_]
     if not re.search(r"(?:^|\s)[a-z]+", between) or "\x00" in between:
         return None
-    return _resolve(phrase, discourse, at)
+    found = _resolve(phrase, discourse, at)
+    if found and not _is_known_name(found, discourse):
+        return None  # "Markets fell on the “bad news”": one capitalised word is no one yet
+    return found
 
 
 def _paragraph_start(text: str, at: int, paragraphs_back: int) -> int:
