@@ -479,7 +479,8 @@ class Event(Publishable):
         indexes = [
             models.Index(fields=["story", "occurred_at"]),
             models.Index(fields=["status", "published_at"]),
-            models.Index(fields=["story", "published_at"], name="event_story_publish_idx"),
+            # A story's visible events newest first, and their count, without reading other rows.
+            models.Index(fields=["story", "status", "occurred_at", "published_at"], name="event_story_visible_idx"),
         ]
         constraints = [
             choices_constraint("status", PublicationStatus, "event"),
@@ -685,8 +686,16 @@ class Claim(Publishable):
             ("review_claim", "Can accept or reject extracted candidate claims"),
         ]
         indexes = [
-            models.Index(fields=["story", "verification_status"]),
-            models.Index(fields=["story", "published_at"], name="claim_story_publish_idx"),
+            # The story page reads a few rows of a story of any size through these: the newest
+            # visible claims of each status and the count of each; the first figures by measure.
+            models.Index(
+                fields=["story", "status", "review_state", "verification_status", "made_at", "id", "published_at"],
+                name="claim_story_visible_idx",
+            ),
+            models.Index(
+                fields=["story", "status", "review_state", "kind", "stat_measure", "made_at", "id"],
+                name="claim_story_figures_idx",
+            ),
             models.Index(fields=["review_state", "created_at"]),
             models.Index(fields=["status", "published_at"]),
         ]
@@ -799,8 +808,10 @@ class ClaimStatusChange(models.Model):
 class CitationQuerySet(models.QuerySet):
     def backing(self):
         """Return citations whose published source backs their claim or event, source text left behind."""
+        # A condition on the joined source, not `source__in=<published sources>`: that subquery
+        # listed every published source of the site for each prefetch.
         return (
-            self.filter(source__in=Source.objects.published(), is_stale=False)
+            self.filter(visible_to_readers("source__"), is_stale=False)
             .select_related("source").defer("source__text")
         )
 
@@ -940,7 +951,11 @@ class Update(Publishable):
         indexes = [
             models.Index(fields=["story", "-posted_at"]),
             models.Index(fields=["story", "sequence"]),
-            models.Index(fields=["story", "published_at"], name="update_story_publish_idx"),
+            # A story's visible updates pinned_first() without sorting them all, and their count.
+            models.Index(
+                fields=["story", "status", "is_pinned", "posted_at", "id", "published_at"],
+                name="update_story_visible_idx",
+            ),
             models.Index(fields=["status", "published_at"]),
         ]
         constraints = [

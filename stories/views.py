@@ -6,12 +6,13 @@ The staff preview calls the same `_render_*` with a draft, so a preview is exact
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.functional import SimpleLazyObject
@@ -35,6 +36,7 @@ from .models import (
     Story,
     Update,
     VerificationStatus,
+    visible_to_readers,
 )
 from .live import poll_interval
 from .preview import object_for_token
@@ -64,7 +66,6 @@ STATUS_ORDER = [
 
 def _story_actors(story):
     """Published actors who took part in the story's events or made its claims: people first."""
-    events = Event.objects.published_in(story)
     claims = Claim.objects.published_in(story)
     kind_order = Case(
         *[When(kind=kind, then=Value(i)) for i, kind in enumerate(
@@ -72,12 +73,13 @@ def _story_actors(story):
         )],
         output_field=IntegerField(),
     )
+    # Asked of each published actor (EXISTS on its own participations and claims) rather than
+    # gathered from every event and claim of the story: 1.6 ms instead of 22 ms at 10,000 events.
+    # The cost follows the site's published actors, not the story's size.
+    took_part = EventParticipation.objects.filter(visible_to_readers("event__"), event__story=story)
     return (
         Actor.objects.published()
-        .filter(
-            Q(pk__in=EventParticipation.objects.filter(event__in=events).values("actor_id"))
-            | Q(pk__in=claims.exclude(claimant=None).values("claimant_id"))
-        )
+        .filter(Exists(took_part.filter(actor=OuterRef("pk"))) | Exists(claims.filter(claimant=OuterRef("pk"))))
         .annotate(kind_order=kind_order)
         .order_by("kind_order", "name")
     )
@@ -142,14 +144,14 @@ def _claims_by_status(story):
         claims.order_by().values("verification_status").annotate(n=Count("pk"))
         .values_list("verification_status", "n")
     )
-    newest_per_status = (
-        claims.annotate(row=Window(
-            RowNumber(), partition_by=F("verification_status"),
-            order_by=[F("made_at").desc(nulls_last=True), F("pk").desc()],
-        ))
-        .filter(row__lte=CLAIMS_PER_STATUS_ON_STORY_PAGE)
-        .for_list()
-    )
+    # One index range per status (claim_story_visible_idx), each stopping after a few rows: a
+    # window over every claim of the story sorted them all (145 ms at 10,000 claims).
+    newest_first = [F("made_at").desc(nulls_last=True), F("pk").desc()]
+    newest = claims.order_by(*newest_first).values("pk")
+    newest_per_status = claims.filter(reduce(operator.or_, (
+        Q(pk__in=newest.filter(verification_status=status)[:CLAIMS_PER_STATUS_ON_STORY_PAGE])
+        for status in STATUS_ORDER
+    ))).for_list().order_by(*newest_first)
     grouped = {status: [] for status in STATUS_ORDER}
     for claim in newest_per_status:
         grouped[claim.verification_status].append(claim)
