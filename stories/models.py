@@ -440,13 +440,21 @@ class EventQuerySet(StoryContentQuerySet):
 
     def with_published_participants(self):
         """Prefetch `published_participations`: who took part, as far as readers may see them."""
-        return self.prefetch_related(
-            Prefetch("participations", queryset=EventParticipation.objects.published(), to_attr="published_participations")
-        )
+        return self.prefetch_related(self.published_participants())
+
+    @staticmethod
+    def published_participants() -> Prefetch:
+        return Prefetch("participations", queryset=EventParticipation.objects.published(), to_attr="published_participations")
 
     def for_detail_page(self):
         """Return events with everything the event page shows, each list reader-visible only."""
-        return self.select_related("story").with_published_participants().prefetch_related(
+        return self.select_related("story").prefetch_related(*self.detail_page_prefetches())
+
+    @staticmethod
+    def detail_page_prefetches() -> list[Prefetch]:
+        """The event page's lists, reader-visible only (for prefetch_related_objects on one event)."""
+        return [
+            EventQuerySet.published_participants(),
             Prefetch("citations", queryset=Citation.objects.backing().in_context()),
             Prefetch("claims_made", queryset=Claim.objects.published().for_list()),
             Prefetch("outcome_of", queryset=Claim.objects.published().for_list()),
@@ -454,7 +462,7 @@ class EventQuerySet(StoryContentQuerySet):
                 "updates",
                 queryset=Update.objects.published().select_related("story").order_by("-posted_at", "-pk"),
             ),
-        )
+        ]
 
 
 class Event(Publishable):
@@ -602,7 +610,12 @@ class ClaimQuerySet(StoryContentQuerySet):
 
     def for_detail_page(self):
         """Return claims with everything the claim page shows, each list reader-visible only."""
-        return self.select_related("claimant", "story").prefetch_related(
+        return self.select_related("claimant", "story").prefetch_related(*self.detail_page_prefetches())
+
+    @staticmethod
+    def detail_page_prefetches() -> list[Prefetch]:
+        """The claim page's lists, reader-visible only (for prefetch_related_objects on one claim)."""
+        return [
             Prefetch("citations", queryset=Citation.objects.backing().in_context()),
             Prefetch("status_changes", queryset=ClaimStatusChange.objects.order_by("changed_at", "pk")),
             Prefetch("contradicts", queryset=Claim.objects.published().for_list()),
@@ -612,7 +625,7 @@ class ClaimQuerySet(StoryContentQuerySet):
                 "updates",
                 queryset=Update.objects.published().select_related("story").order_by("-posted_at", "-pk"),
             ),
-        )
+        ]
 
 
 class Claim(Publishable):
@@ -910,11 +923,16 @@ class UpdateQuerySet(StoryContentQuerySet):
 
     def for_list(self):
         """Return updates with their reader-visible claims, events and corrections, ready to render."""
-        return self.select_related("story").prefetch_related(
+        return self.select_related("story").prefetch_related(*self.list_prefetches())
+
+    @staticmethod
+    def list_prefetches() -> list:
+        """An update's reader-visible claims, events and corrections (for prefetch_related_objects)."""
+        return [
             Prefetch("claims", queryset=Claim.objects.published().for_list()),
             Prefetch("events", queryset=Event.objects.published().for_timeline()),
             "corrections",
-        )
+        ]
 
 
 class Update(Publishable):
