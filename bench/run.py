@@ -250,9 +250,11 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    # The best measured here (bench/serving.py, README): gthread, 2 workers × 4 threads, no
+    # keep-alive, so no client's connection stays pinned to one worker.
+    parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
-    parser.add_argument("--keep-alive", type=int, default=2, help="gthread keep-alive seconds (0: none)")
+    parser.add_argument("--keep-alive", type=int, default=0, help="gthread keep-alive seconds (0: none)")
     parser.add_argument("--import-articles", type=int, default=1000)
     parser.add_argument("--quick", action="store_true", help="N=100, 3 s, SQLite + local memory only")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.md")
