@@ -90,14 +90,32 @@ def run_json(args: list[str], env: dict) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+class Serving:
+    """How gunicorn serves: worker class, workers, threads per worker, keep-alive seconds."""
+
+    def __init__(self, worker_class: str = "sync", workers: int = 2, threads: int = 1, keep_alive: int = 2) -> None:
+        self.worker_class, self.workers, self.threads, self.keep_alive = worker_class, workers, threads, keep_alive
+
+    def options(self) -> list[str]:
+        options = ["--workers", str(self.workers), "--worker-class", self.worker_class,
+                   "--keep-alive", str(self.keep_alive)]
+        if self.worker_class == "gthread":
+            options += ["--threads", str(self.threads)]
+        return options
+
+    def __str__(self) -> str:
+        threads = f" × {self.threads} threads" if self.worker_class == "gthread" else ""
+        keep_alive = f", keep-alive {self.keep_alive} s" if self.worker_class == "gthread" else ""
+        return f"{self.workers} {self.worker_class} workers{threads}{keep_alive}"
+
+
 class Server:
     """gunicorn with production settings on a free loopback port."""
 
-    def __init__(self, env: dict, workers: int) -> None:
+    def __init__(self, env: dict, serving: "Serving") -> None:
         self.port = free_port()
         self.process = subprocess.Popen(
-            [GUNICORN, "newsroom.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
-             "--worker-class", "gthread", "--threads", "4", "--log-level", "warning"],
+            [GUNICORN, "newsroom.wsgi", "--bind", f"127.0.0.1:{self.port}", *serving.options(), "--log-level", "warning"],
             env=env, cwd=ROOT, start_new_session=True,
         )
         deadline = time.monotonic() + 30
@@ -124,7 +142,7 @@ def to_ms(value: str) -> float:
 
 
 def wrk(url: str, headers: dict, *, duration: int, connections: int) -> dict:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
@@ -139,7 +157,7 @@ def wrk(url: str, headers: dict, *, duration: int, connections: int) -> dict:
 
 
 def load_rows(rows: list[dict], env: dict, args, label: str) -> None:
-    server = Server(env, workers=args.workers)
+    server = Server(env, args.serving)
     try:
         for row in rows:
             url = f"http://127.0.0.1:{server.port}{row['url']}"
@@ -172,7 +190,10 @@ def measure(config: str, events: int, args) -> dict:
     # The same pages with no whole-page cache at all: each request renders from the fragments.
     fresh = prepared.pop("rendered_each_time")
     load_rows(fresh, {**env, "NEWSROOM_PAGE_CACHE_SECONDS": "0", "NEWSROOM_STAMPED_PAGES": "0"}, args, label)
-    prepared["endpoints"] += extra + fresh
+    # And with every cache empty on every request: what the first reader after an edit meets.
+    empty = prepared.pop("every_cache_empty")
+    load_rows(empty, {**env, "DJANGO_SETTINGS_MODULE": "bench.every_cache_empty"}, args, label)
+    prepared["endpoints"] += extra + fresh + empty
     # The floor is measured first and again later in the run; their mean smooths the machine's drift.
     floor = (next(r for r in prepared["endpoints"] if r.get("floor"))["rps"] + floor_again["rps"]) / 2
     for row in prepared["endpoints"]:
@@ -192,15 +213,16 @@ def report(results: list[dict], imports: dict | None, args, command: str) -> str
         "# Benchmark results", "",
         f"Machine: {machine()}.  ",
         f"Command: `{command}`  ",
-        f"wrk: {args.connections} connections, 2 threads, {args.duration} s per endpoint; "
-        f"gunicorn: {args.workers} gthread workers × 4 threads, DEBUG off, hashed static files.", "",
+        f"wrk: {args.connections} connections, 1 thread, {args.duration} s per endpoint; "
+        f"gunicorn: {args.serving}, DEBUG off, hashed static files.", "",
         "Ratio = the endpoint's requests/s ÷ the minimal Django view's in the same run (the mean of "
         "its two measurements, one early and one late). "
         "The first rows are served with the 1-second page cache off: a page comes whole from the "
         "cache keyed on the site's content stamp once rendered (one query checks the stamp). Then a "
-        "second server with the 1-second page cache on, and a third with no whole-page cache at all "
+        "second server with the 1-second page cache on, a third with no whole-page cache at all "
         "(\"rendered each time\": every request renders the page from its fragment caches, warm as "
-        "after any first reader).", "",
+        "after any first reader), and a fourth with every cache empty on every request (\"every cache "
+        "empty\": `bench/every_cache_empty.py`, each request renders everything from the database).", "",
     ]
     for result in results:
         lines += [f"## {result['config']}, N = {result['events']:,} events (claims and updates in proportion)", "",
@@ -208,9 +230,10 @@ def report(results: list[dict], imports: dict | None, args, command: str) -> str
                   "|---|---:|---:|---:|---:|---:|---:|"]
         for row in result["endpoints"]:
             lines.append(f"| {row['name']} | {row['rps']:.0f} | {row['p50']:.1f} | {row['p99']:.1f} | "
-                         f"{row['errors']} | {row['queries']} | {row['ratio']:.0%} |")
+                         f"{row['errors']} | {row['queries']} | {row['ratio']:.1%} |")
         lines += ["", f"Story page rendered with every cache empty (in process, median of 15): "
-                      f"{result['cold_story_ms']:.0f} ms.", ""]
+                      f"{result['cold_story_ms']:.1f} ms; with its fragments warm and no whole-page cache: "
+                      f"{result['warm_story_ms']:.1f} ms.", ""]
     if imports:
         rates = ", ".join(f"{r:.0f}" for r in imports["batch_rates"])
         lines += ["## Import", "",
@@ -225,14 +248,20 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,1000,10000")
     parser.add_argument("--configs", default=",".join(CONFIGS))
     parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    # The best measured here (bench/serving.py, README): gthread, 2 workers × 4 threads, no
+    # keep-alive, so no client's connection stays pinned to one worker.
+    parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument("--keep-alive", type=int, default=0, help="gthread keep-alive seconds (0: none)")
     parser.add_argument("--import-articles", type=int, default=1000)
     parser.add_argument("--quick", action="store_true", help="N=100, 3 s, SQLite + local memory only")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.md")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.configs, args.duration, args.import_articles = "100", "sqlite-locmem", 3, 100
+    args.serving = Serving(args.worker_class, args.workers, args.threads, args.keep_alive)
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk")
     OUT.mkdir(parents=True, exist_ok=True)

@@ -441,13 +441,21 @@ class EventQuerySet(StoryContentQuerySet):
 
     def with_published_participants(self):
         """Prefetch `published_participations`: who took part, as far as readers may see them."""
-        return self.prefetch_related(
-            Prefetch("participations", queryset=EventParticipation.objects.published(), to_attr="published_participations")
-        )
+        return self.prefetch_related(self.published_participants())
+
+    @staticmethod
+    def published_participants() -> Prefetch:
+        return Prefetch("participations", queryset=EventParticipation.objects.published(), to_attr="published_participations")
 
     def for_detail_page(self):
         """Return events with everything the event page shows, each list reader-visible only."""
-        return self.select_related("story").with_published_participants().prefetch_related(
+        return self.select_related("story").prefetch_related(*self.detail_page_prefetches())
+
+    @staticmethod
+    def detail_page_prefetches() -> list[Prefetch]:
+        """The event page's lists, reader-visible only (for prefetch_related_objects on one event)."""
+        return [
+            EventQuerySet.published_participants(),
             Prefetch("citations", queryset=Citation.objects.backing().in_context()),
             Prefetch("claims_made", queryset=Claim.objects.published().for_list()),
             Prefetch("outcome_of", queryset=Claim.objects.published().for_list()),
@@ -455,7 +463,7 @@ class EventQuerySet(StoryContentQuerySet):
                 "updates",
                 queryset=Update.objects.published().select_related("story").order_by("-posted_at", "-pk"),
             ),
-        )
+        ]
 
 
 class Event(Publishable):
@@ -480,7 +488,8 @@ class Event(Publishable):
         indexes = [
             models.Index(fields=["story", "occurred_at"]),
             models.Index(fields=["status", "published_at"]),
-            models.Index(fields=["story", "published_at"], name="event_story_publish_idx"),
+            # A story's visible events newest first, and their count, without reading other rows.
+            models.Index(fields=["story", "status", "occurred_at", "published_at"], name="event_story_visible_idx"),
         ]
         constraints = [
             choices_constraint("status", PublicationStatus, "event"),
@@ -604,7 +613,12 @@ class ClaimQuerySet(StoryContentQuerySet):
 
     def for_detail_page(self):
         """Return claims with everything the claim page shows, each list reader-visible only."""
-        return self.select_related("claimant", "story").prefetch_related(
+        return self.select_related("claimant", "story").prefetch_related(*self.detail_page_prefetches())
+
+    @staticmethod
+    def detail_page_prefetches() -> list[Prefetch]:
+        """The claim page's lists, reader-visible only (for prefetch_related_objects on one claim)."""
+        return [
             Prefetch("citations", queryset=Citation.objects.backing().in_context()),
             Prefetch("status_changes", queryset=ClaimStatusChange.objects.order_by("changed_at", "pk")),
             Prefetch("contradicts", queryset=Claim.objects.published().for_list()),
@@ -614,7 +628,7 @@ class ClaimQuerySet(StoryContentQuerySet):
                 "updates",
                 queryset=Update.objects.published().select_related("story").order_by("-posted_at", "-pk"),
             ),
-        )
+        ]
 
 
 class Claim(Publishable):
@@ -688,8 +702,16 @@ class Claim(Publishable):
             ("review_claim", "Can accept or reject extracted candidate claims"),
         ]
         indexes = [
-            models.Index(fields=["story", "verification_status"]),
-            models.Index(fields=["story", "published_at"], name="claim_story_publish_idx"),
+            # The story page reads a few rows of a story of any size through these: the newest
+            # visible claims of each status and the count of each; the first figures by measure.
+            models.Index(
+                fields=["story", "status", "review_state", "verification_status", "made_at", "id", "published_at"],
+                name="claim_story_visible_idx",
+            ),
+            models.Index(
+                fields=["story", "status", "review_state", "kind", "stat_measure", "made_at", "id"],
+                name="claim_story_figures_idx",
+            ),
             models.Index(fields=["review_state", "created_at"]),
             models.Index(fields=["status", "published_at"]),
         ]
@@ -802,8 +824,10 @@ class ClaimStatusChange(models.Model):
 class CitationQuerySet(models.QuerySet):
     def backing(self):
         """Return citations whose published source backs their claim or event, source text left behind."""
+        # A condition on the joined source, not `source__in=<published sources>`: that subquery
+        # listed every published source of the site for each prefetch.
         return (
-            self.filter(source__in=Source.objects.published(), is_stale=False)
+            self.filter(visible_to_readers("source__"), is_stale=False)
             .select_related("source").defer("source__text")
         )
 
@@ -903,11 +927,16 @@ class UpdateQuerySet(StoryContentQuerySet):
 
     def for_list(self):
         """Return updates with their reader-visible claims, events and corrections, ready to render."""
-        return self.select_related("story").prefetch_related(
+        return self.select_related("story").prefetch_related(*self.list_prefetches())
+
+    @staticmethod
+    def list_prefetches() -> list:
+        """An update's reader-visible claims, events and corrections (for prefetch_related_objects)."""
+        return [
             Prefetch("claims", queryset=Claim.objects.published().for_list()),
             Prefetch("events", queryset=Event.objects.published().for_timeline()),
             "corrections",
-        )
+        ]
 
 
 class Update(Publishable):
@@ -944,7 +973,11 @@ class Update(Publishable):
         indexes = [
             models.Index(fields=["story", "-posted_at"]),
             models.Index(fields=["story", "sequence"]),
-            models.Index(fields=["story", "published_at"], name="update_story_publish_idx"),
+            # A story's visible updates pinned_first() without sorting them all, and their count.
+            models.Index(
+                fields=["story", "status", "is_pinned", "posted_at", "id", "published_at"],
+                name="update_story_visible_idx",
+            ),
             models.Index(fields=["status", "published_at"]),
         ]
         constraints = [

@@ -6,12 +6,13 @@ The staff preview calls the same `_render_*` with a draft, so a preview is exact
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.functional import SimpleLazyObject
@@ -29,12 +30,16 @@ from .models import (
     Citation,
     Claim,
     ClaimKind,
+    ClaimQuerySet,
     Event,
     EventParticipation,
+    EventQuerySet,
     Source,
     Story,
     Update,
+    UpdateQuerySet,
     VerificationStatus,
+    visible_to_readers,
 )
 from .live import poll_interval
 from .permissions import can_preview
@@ -65,7 +70,6 @@ STATUS_ORDER = [
 
 def _story_actors(story):
     """Published actors who took part in the story's events or made its claims: people first."""
-    events = Event.objects.published_in(story)
     claims = Claim.objects.published_in(story)
     kind_order = Case(
         *[When(kind=kind, then=Value(i)) for i, kind in enumerate(
@@ -73,12 +77,13 @@ def _story_actors(story):
         )],
         output_field=IntegerField(),
     )
+    # Asked of each published actor (EXISTS on its own participations and claims) rather than
+    # gathered from every event and claim of the story: 1.6 ms instead of 22 ms at 10,000 events.
+    # The cost follows the site's published actors, not the story's size.
+    took_part = EventParticipation.objects.filter(visible_to_readers("event__"), event__story=story)
     return (
         Actor.objects.published()
-        .filter(
-            Q(pk__in=EventParticipation.objects.filter(event__in=events).values("actor_id"))
-            | Q(pk__in=claims.exclude(claimant=None).values("claimant_id"))
-        )
+        .filter(Exists(took_part.filter(actor=OuterRef("pk"))) | Exists(claims.filter(claimant=OuterRef("pk"))))
         .annotate(kind_order=kind_order)
         .order_by("kind_order", "name")
     )
@@ -87,6 +92,23 @@ def _story_actors(story):
 def _paginate(request, queryset, per_page: int = PAGE_SIZE, param: str = "page"):
     """A page of results; any bad page number (text, huge, negative) gives a valid page, not an error."""
     return Paginator(queryset, per_page).get_page(request.GET.get(param))
+
+
+def _when_read(compute):
+    """compute(), run the first time a template reads the value: detail pages cache their body as
+    a fragment keyed on the content stamp, and a fragment that hits never reads it."""
+    return SimpleLazyObject(compute)
+
+
+def _with_prefetched(obj, lookups):
+    """`obj` with lookups() prefetched, when first read (see _when_read): building the prefetch
+    querysets alone costs more than a warm page."""
+
+    def load():
+        prefetch_related_objects([obj], *lookups())
+        return obj
+
+    return _when_read(load)
 
 
 # --- Home and search -----------------------------------------------------------------------------
@@ -143,14 +165,14 @@ def _claims_by_status(story):
         claims.order_by().values("verification_status").annotate(n=Count("pk"))
         .values_list("verification_status", "n")
     )
-    newest_per_status = (
-        claims.annotate(row=Window(
-            RowNumber(), partition_by=F("verification_status"),
-            order_by=[F("made_at").desc(nulls_last=True), F("pk").desc()],
-        ))
-        .filter(row__lte=CLAIMS_PER_STATUS_ON_STORY_PAGE)
-        .for_list()
-    )
+    # One index range per status (claim_story_visible_idx), each stopping after a few rows: a
+    # window over every claim of the story sorted them all (145 ms at 10,000 claims).
+    newest_first = [F("made_at").desc(nulls_last=True), F("pk").desc()]
+    newest = claims.order_by(*newest_first).values("pk")
+    newest_per_status = claims.filter(reduce(operator.or_, (
+        Q(pk__in=newest.filter(verification_status=status)[:CLAIMS_PER_STATUS_ON_STORY_PAGE])
+        for status in STATUS_ORDER
+    ))).for_list().order_by(*newest_first)
     grouped = {status: [] for status in STATUS_ORDER}
     for claim in newest_per_status:
         grouped[claim.verification_status].append(claim)
@@ -247,47 +269,57 @@ def story_claims(request, slug):
 @page_cache
 @stamped_page
 def update_detail(request, slug, pk):
-    update = get_object_or_404(Update.objects.published().for_list(), story__slug=slug, pk=pk)
+    update = get_object_or_404(Update.objects.published().select_related("story"), story__slug=slug, pk=pk)
     return _render_update(request, update)
 
 
 def _render_update(request, update, *, is_preview: bool = False):
     return render(request, "stories/update_detail.html", {
         "story": update.story, "update": update, "is_preview": is_preview,
-        "renditions": prepared_renditions((update.image, "full")),
+        "shown": _with_prefetched(update, UpdateQuerySet.list_prefetches),
+        "renditions": _when_read(lambda: prepared_renditions((update.image, "full"))),
     })
 
 
 @page_cache
 @stamped_page
 def event_detail(request, slug, pk):
-    event = get_object_or_404(Event.objects.published().for_detail_page(), story__slug=slug, pk=pk)
+    event = get_object_or_404(Event.objects.published().select_related("story"), story__slug=slug, pk=pk)
     return _render_event(request, event)
 
 
 def _render_event(request, event, *, is_preview: bool = False):
     return render(request, "stories/event_detail.html", {
         "story": event.story, "event": event, "is_preview": is_preview,
+        "shown": _with_prefetched(event, EventQuerySet.detail_page_prefetches),
     })
 
 
 @page_cache
 @stamped_page
 def claim_detail(request, pk):
-    claim = get_object_or_404(Claim.objects.published().for_detail_page(), pk=pk)
+    claim = get_object_or_404(Claim.objects.published().select_related("claimant", "story"), pk=pk)
     return _render_claim(request, claim)
 
 
+def _competing_figures(claim) -> list:
+    if not (claim.stat_measure and claim.story_id):
+        return []
+    return list(
+        Claim.objects.published_in(claim.story).filter(stat_measure=claim.stat_measure)
+        .exclude(pk=claim.pk).for_list()[:12]
+    )
+
+
 def _render_claim(request, claim, *, is_preview: bool = False):
-    competing = []
-    if claim.stat_measure and claim.story_id:
-        competing = list(
-            Claim.objects.published_in(claim.story).filter(stat_measure=claim.stat_measure)
-            .exclude(pk=claim.pk).for_list()[:12]
-        )
     return render(request, "stories/claim_detail.html", {
-        "story": claim.story, "claim": claim, "competing": competing, "is_preview": is_preview,
-        "structured_data": None if is_preview else claim_review_json_ld(claim, build_uri=request.build_absolute_uri),
+        "story": claim.story, "claim": claim, "is_preview": is_preview,
+        "shown": _with_prefetched(claim, ClaimQuerySet.detail_page_prefetches),
+        "competing": _when_read(lambda: _competing_figures(claim)),
+        # A callable: the template calls it only when the JSON-LD fragment is not cached.
+        "structured_data": None if is_preview else (
+            lambda: claim_review_json_ld(claim, build_uri=request.build_absolute_uri)
+        ),
         # A candidate claim in preview may not belong to a story yet.
         "tz": claim.story.tzinfo if claim.story_id else ZoneInfo("UTC"),
     })
@@ -299,7 +331,7 @@ def _render_claim(request, claim, *, is_preview: bool = False):
 @page_cache
 @stamped_page
 def actor_detail(request, slug):
-    actor = get_object_or_404(Actor.objects.published().for_detail_page(), slug=slug)
+    actor = get_object_or_404(Actor.objects.published().select_related("affiliation__affiliation__affiliation"), slug=slug)
     return _render_actor(request, actor)
 
 
@@ -337,11 +369,14 @@ def _render_actor(request, actor, *, is_preview: bool = False):
         "is_preview": is_preview,
         "affiliation_chain": _affiliation_chain(actor),
         "members": Actor.objects.published().filter(affiliation=actor)[:50],
-        "claims": _paginate(request, claims, per_page=30, param="claims_page"),
-        "events": _paginate(request, events, per_page=30, param="events_page"),
-        "contradictions": _contradiction_pairs(actor),
-        "renditions": prepared_renditions((actor.photo, "card")),
-        "structured_data": None if is_preview else actor_json_ld(actor, build_uri=request.build_absolute_uri),
+        "claims": _when_read(lambda: _paginate(request, claims, per_page=30, param="claims_page")),
+        "events": _when_read(lambda: _paginate(request, events, per_page=30, param="events_page")),
+        "contradictions": _when_read(lambda: _contradiction_pairs(actor)),
+        "renditions": _when_read(lambda: prepared_renditions((actor.photo, "card"))),
+        # A callable: the template calls it only when the JSON-LD fragment is not cached.
+        "structured_data": None if is_preview else (
+            lambda: actor_json_ld(_with_prefetched(actor, lambda: ["aliases"]), build_uri=request.build_absolute_uri)
+        ),
     })
 
 
@@ -353,12 +388,14 @@ def source_detail(request, slug):
 
 
 def _render_source(request, source, *, is_preview: bool = False):
-    citations = list(Citation.objects.filter(source=source).shown_on_source().order_by("start", "pk"))
+    citations = _when_read(
+        lambda: list(Citation.objects.filter(source=source).shown_on_source().order_by("start", "pk"))
+    )
     return render(request, "stories/source_detail.html", {
         "source": source,
         "is_preview": is_preview,
         "citations": citations,
-        "highlighted_text": highlight_citations(source.text, citations),
+        "highlighted_text": _when_read(lambda: highlight_citations(source.text, citations)),
     })
 
 

@@ -62,6 +62,27 @@ def claim_when(claim) -> SafeString:
     return moment(claim.made_at, claim.made_precision, claim.story.tzinfo)
 
 
+# --- Badges --------------------------------------------------------------------------------------
+# Tags rather than included templates: they sit inside every claim, event and update card, and an
+# {% include %} per badge was a tenth of the story page's cold render.
+
+BACKING_TITLE = "Counted from the sources cited; copies of one wire story or press release count once."
+
+
+@register.simple_tag
+def status_badge(claim) -> SafeString:
+    """The claim's verification status, as a badge."""
+    return format_html(
+        '<span class="status status--{}">{}</span>', claim.verification_status, claim.get_verification_status_display()
+    )
+
+
+@register.simple_tag
+def backing_badge(backing) -> SafeString:
+    """How well something is backed (confidence.Backing), as a badge."""
+    return format_html('<span class="backing backing--{}" title="{}">{}</span>', backing.level, BACKING_TITLE, backing.label)
+
+
 # --- Figures -------------------------------------------------------------------------------------
 
 
