@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stories', '0008_drop_updated_at_stamp_indexes'),
+        ('stories', '0009_history_for_rows_readers_see_through_a_parent'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
