@@ -53,3 +53,37 @@ def relocate_citations(source: Source) -> int:
                 start=new_start, end=new_start + len(citation.excerpt), is_stale=False
             )
     return flagged
+
+
+def settle_relation(*, citation: Citation, before: Citation | None, user) -> None:
+    """Record who vouches for how a citation bears on its claim or event (before saving it).
+
+    An editor who adds a citation, or changes its relation, confirms it; a reporter's choice is a
+    proposal until an editor confirms it. Only confirmed supporting citations make a claim
+    "confirmed by N independent sources".
+    """
+    from django.utils import timezone
+
+    from .permissions import can_verify
+
+    if before is not None and before.relation == citation.relation and before.relation_confirmed_by_id:
+        return
+    if user is not None and can_verify(user):
+        citation.relation_confirmed_by, citation.relation_confirmed_at = user, timezone.now()
+    else:
+        citation.relation_confirmed_by, citation.relation_confirmed_at = None, None
+
+
+def locate_excerpt(text: str, excerpt: str, start: int | None, end: int | None, *, source_name: str) -> tuple[int, int]:
+    """The offsets of `excerpt` in `text`: the picked ones if they hold the words, else its only
+    occurrence. Raise ValueError saying what to do when the words are missing or ambiguous."""
+    if start is not None and end is not None and text[start:end] == excerpt:
+        return start, end
+    found = occurrences(text, excerpt)
+    if len(found) == 1:
+        return found[0], found[0] + len(excerpt)
+    if not found:
+        raise ValueError(f"These words are not in “{source_name}”. Select them in the source text.")
+    raise ValueError(
+        f"These words appear {len(found)} times in “{source_name}”: select the one you mean in the source text."
+    )

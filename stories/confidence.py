@@ -1,13 +1,16 @@
 """How well a claim, event or update is backed, computed from its citations and never typed by hand.
 
-The rule: count the *independent* published sources behind the citations. Copies of one wire
-story or press release are one source, whether an editor grouped them (`Source.content_group`)
-or the texts are byte-for-byte identical (`Source.sha256`). A stale citation (its words are no
-longer in the source) backs nothing.
+Two counts, each honest about what it means:
 
-    0 independent sources  → unconfirmed
-    1                      → single source
-    N ≥ 2                  → confirmed by N independent sources
+- **Reported in N sources**: the published sources citing it (not stale, not contradicting it).
+  Repeating a claim is not evidence for it, so this never says "confirmed".
+- **Confirmed by N independent sources**: only citations an editor confirmed as *supporting* it
+  (independent evidence), and copies of one wire story or press release count once, whether an
+  editor grouped them (`Source.content_group`) or the texts are byte-for-byte identical
+  (`Source.sha256`).
+
+A claim's badge never contradicts its verification status: "confirmed" is shown only for a claim
+an editor marked corroborated (events and updates have no status of their own).
 """
 
 from __future__ import annotations
@@ -26,32 +29,52 @@ class _Source(Protocol):
 class _Citation(Protocol):
     source: _Source
     is_stale: bool
+    confirmed_support: bool
+    counts_as_reporting: bool
 
 
 UNCONFIRMED = "unconfirmed"
-SINGLE_SOURCE = "single-source"
+REPORTED = "reported"
 CONFIRMED = "confirmed"
+
+# Verification statuses under which no badge may say "confirmed".
+CONFIRMING_STATUSES = {"corroborated"}
+
+
+def _sources(n: int) -> str:
+    return f"{n} source" if n == 1 else f"{n} sources"
 
 
 @dataclass(frozen=True)
 class Backing:
-    independent_sources: int
+    reported_in: int
+    confirmed_by: int = 0
+    contradicted_by: int = 0
+    verification_status: str | None = None
+
+    @property
+    def is_confirmed(self) -> bool:
+        if self.confirmed_by == 0:
+            return False
+        return self.verification_status is None or self.verification_status in CONFIRMING_STATUSES
 
     @property
     def level(self) -> str:
-        if self.independent_sources == 0:
-            return UNCONFIRMED
-        if self.independent_sources == 1:
-            return SINGLE_SOURCE
-        return CONFIRMED
+        if self.is_confirmed:
+            return CONFIRMED
+        return REPORTED if self.reported_in else UNCONFIRMED
 
     @property
     def label(self) -> str:
-        if self.independent_sources == 0:
-            return "Unconfirmed"
-        if self.independent_sources == 1:
-            return "Single source"
-        return f"Confirmed by {self.independent_sources} independent sources"
+        if self.is_confirmed:
+            return f"Confirmed by {self.confirmed_by} independent {_sources(self.confirmed_by).split(' ', 1)[1]}"
+        if self.reported_in:
+            return f"Reported in {_sources(self.reported_in)}"
+        return "No published source yet"
+
+    @property
+    def contradiction_label(self) -> str:
+        return f"Contradicted by {_sources(self.contradicted_by)}" if self.contradicted_by else ""
 
     def __str__(self) -> str:
         return self.label
@@ -84,6 +107,14 @@ def count_independent_sources(sources: Iterable[_Source]) -> int:
     return len({root(pk) for pk in parent})
 
 
-def backing_for(citations: Iterable[_Citation]) -> Backing:
-    """The backing that these citations give (pass only citations of published sources)."""
-    return Backing(count_independent_sources(c.source for c in citations if not c.is_stale))
+def backing_for(citations: Iterable[_Citation], *, verification_status: str | None = None) -> Backing:
+    """The backing these citations give (pass only citations of published sources)."""
+    current = [c for c in citations if not c.is_stale]
+    reporting = {c.source.pk for c in current if c.counts_as_reporting}
+    contradicting = {c.source.pk for c in current if not c.counts_as_reporting}
+    return Backing(
+        reported_in=len(reporting),
+        confirmed_by=count_independent_sources(c.source for c in current if c.confirmed_support),
+        contradicted_by=len(contradicting),
+        verification_status=verification_status,
+    )

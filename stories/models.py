@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce, Greatest, Length, Lower, Substr
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from .confidence import Backing, backing_for
@@ -53,6 +54,15 @@ def choices_constraint(field: str, choices: type[models.TextChoices], model: str
     return models.CheckConstraint(
         condition=Q(**{f"{field}__in": choices.values}), name=f"{model}_{field}_valid"
     )
+
+
+def unique_slug(model, title: str, *, fallback: str = "item") -> str:
+    """A slug for `title` that no row of `model` has yet (adding -2, -3… when taken)."""
+    base = slugify(title)[:180] or fallback
+    slug, n = base, 2
+    while model.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
 
 
 def published_needs_time(model: str) -> models.CheckConstraint:
@@ -785,7 +795,7 @@ class Claim(Publishable):
     @cached_property
     def backing(self) -> Backing:
         """How well the claim is backed (prefetch `citations` with `Citation.objects.backing()`)."""
-        return backing_for(self.citations.all())
+        return backing_for(self.citations.all(), verification_status=self.verification_status)
 
 
 class ClaimStatusChange(models.Model):
@@ -821,6 +831,17 @@ class ClaimStatusChange(models.Model):
 # --- Citations ---------------------------------------------------------------------------------
 
 
+def words_around(chars: int = 160) -> dict:
+    """Annotations `text_before` and `text_after`: up to `chars` characters either side of a row's
+    excerpt (its `start`/`end` in `source`), cut in the database so the whole text never leaves it."""
+    before_from = Greatest(F("start") - chars, 0)
+    return {
+        "text_before": Substr("source__text", before_from + 1, F("start") - before_from),
+        "text_after": Substr("source__text", F("end") + 1, chars),
+        "context_chars": Value(chars, output_field=models.IntegerField()),
+    }
+
+
 class CitationQuerySet(models.QuerySet):
     def backing(self):
         """Return citations whose published source backs their claim or event, source text left behind."""
@@ -832,20 +853,21 @@ class CitationQuerySet(models.QuerySet):
         )
 
     def in_context(self, chars: int = 160):
-        """Annotate `text_before` and `text_after`: up to `chars` characters either side of the
-        excerpt, cut in the database so the source's whole text never leaves it."""
-        before_from = Greatest(F("start") - chars, 0)
-        return self.annotate(
-            text_before=Substr("source__text", before_from + 1, F("start") - before_from),
-            text_after=Substr("source__text", F("end") + 1, chars),
-            context_chars=Value(chars, output_field=models.IntegerField()),
-        )
+        return self.annotate(**words_around(chars))
 
     def shown_on_source(self):
         """Return the citations a source page highlights: current, and backing a published claim or event."""
         return self.filter(is_stale=False).filter(
             Q(claim__in=Claim.objects.published()) | Q(event__in=Event.objects.published())
         ).select_related("claim", "event__story")
+
+
+class CitationRelation(models.TextChoices):
+    """How a citation's words bear on its claim or event."""
+
+    SUPPORTS = "supports", "Supports it (independent evidence)"
+    REPORTS = "reports", "Reports it (repeats the claim)"
+    CONTRADICTS = "contradicts", "Contradicts it"
 
 
 class Citation(models.Model):
@@ -865,6 +887,17 @@ class Citation(models.Model):
         default=False, editable=False,
         help_text="The source text changed and this excerpt is no longer found in it.",
     )
+    relation = models.CharField(
+        max_length=12, choices=CitationRelation.choices, default=CitationRelation.REPORTS,
+        help_text="Supports: the source is independent evidence for it. Reports: the source repeats it. "
+                  "Only editor-confirmed supporting citations count towards “Confirmed by N independent sources”.",
+    )
+    relation_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="confirmed_citations", editable=False,
+        help_text="The editor who set or confirmed the relation; empty when an import or a reporter set it.",
+    )
+    relation_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
     history = HistoricalRecords()
 
     objects = CitationQuerySet.as_manager()
@@ -887,7 +920,21 @@ class Citation(models.Model):
             models.UniqueConstraint(
                 fields=["event", "source", "start", "end"], name="citation_unique_for_event"
             ),
+            choices_constraint("relation", CitationRelation, "citation"),
+            models.CheckConstraint(
+                condition=Q(relation_confirmed_by__isnull=True) | Q(relation_confirmed_at__isnull=False),
+                name="citation_confirmation_is_dated",
+            ),
         ]
+
+    @property
+    def confirmed_support(self) -> bool:
+        """Independent evidence an editor vouched for: the only kind that confirms a claim."""
+        return self.relation == CitationRelation.SUPPORTS and self.relation_confirmed_by_id is not None
+
+    @property
+    def counts_as_reporting(self) -> bool:
+        return not self.is_stale and self.relation != CitationRelation.CONTRADICTS
 
     def __str__(self) -> str:
         return f"“{self.excerpt[:60]}” ({self.source})"
@@ -908,6 +955,95 @@ class Citation(models.Model):
             raise ValidationError(
                 {"excerpt": f"The excerpt is not at characters {self.start}–{self.end} of “{self.source}”."}
             )
+
+
+# --- What the extractor proposes beyond claims -------------------------------------------------
+
+
+class ProposalQuerySet(models.QuerySet):
+    def open(self):
+        """Waiting for an editor, oldest first, with the words around each excerpt."""
+        return (
+            self.filter(review_state=ReviewState.CANDIDATE).annotate(**words_around(240))
+            .select_related("source").defer("source__text").order_by("created_at", "pk")
+        )
+
+
+class Proposal(models.Model):
+    """Something the extractor read in a source's words, waiting for an editor's decision; the
+    row is kept once decided, so reading the source again never proposes it twice."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    excerpt = models.TextField()
+    review_state = models.CharField(max_length=10, choices=ReviewState.choices, default=ReviewState.CANDIDATE)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        constraints = [
+            choices_constraint("review_state", ReviewState, "%(class)s"),
+            models.CheckConstraint(
+                condition=Q(end=F("start") + Length("excerpt")) & Q(end__gt=F("start")),
+                name="%(class)s_offsets_span_excerpt",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"“{self.excerpt[:60]}” ({self.source})"
+
+
+class CandidateEvent(Proposal):
+    """An event the extractor read in a dated sentence of a source.
+
+    Accepting it makes a draft event cited to that sentence; it never reaches readers itself.
+    """
+
+    story = models.ForeignKey(Story, null=True, blank=True, on_delete=models.CASCADE, related_name="candidate_events")
+    title = models.CharField(max_length=300)
+    occurred_at = models.DateTimeField()
+    precision = models.CharField(max_length=10, choices=Precision.choices)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    ends_precision = models.CharField(max_length=10, choices=Precision.choices, blank=True)
+    natural_key = models.CharField(max_length=200, unique=True, editable=False)
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta(Proposal.Meta):
+        ordering = ["occurred_at", "pk"]
+        constraints = [
+            *Proposal.Meta.constraints,
+            choices_constraint("precision", Precision, "candidateevent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def when_display(self) -> str:
+        tz = self.story.tzinfo if self.story_id else zoneinfo.ZoneInfo("UTC")
+        return format_moment(self.occurred_at, self.precision, tz)
+
+
+class CitationProposal(Proposal):
+    """Words in a new source that repeat a claim the story already has ("also reported in this
+    source"), proposed as a citation for an editor to confirm; corroboration grows this way."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citation_proposals")
+    reason = models.CharField(max_length=200, help_text='e.g. "the same words", "the same figure"')
+    citation = models.ForeignKey(Citation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta(Proposal.Meta):
+        ordering = ["created_at", "pk"]
+        constraints = [
+            *Proposal.Meta.constraints,
+            models.UniqueConstraint(fields=["claim", "source", "start", "end"], name="citationproposal_unique"),
+        ]
 
 
 # --- Updates -----------------------------------------------------------------------------------

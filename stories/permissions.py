@@ -10,7 +10,19 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from .models import Claim, PublicationStatus, Publishable, ReviewState, Update, VerificationStatus
+from django.utils import timezone
+
+from .models import (
+    Citation,
+    CitationRelation,
+    Claim,
+    Event,
+    PublicationStatus,
+    Publishable,
+    ReviewState,
+    Update,
+    VerificationStatus,
+)
 
 
 def can_publish(user, model: type[Publishable] | Publishable) -> bool:
@@ -47,18 +59,68 @@ def can_delete(user, obj: Publishable) -> bool:
     return obj.status == PublicationStatus.DRAFT
 
 
-def publish_blockers(obj: Publishable) -> list[str]:
-    """Why `obj` cannot be published as it stands (empty when it can)."""
+def publish_blockers(obj: Publishable, *, citations=None, check_citations: bool = True) -> list[str]:
+    """Why `obj` cannot be published as it stands (empty when it can).
+
+    A claim or an event needs its citations: `citations` are the ones it will have (an admin
+    form passes those it is about to save); by default its stored ones. `check_citations=False`
+    is for a caller that checks them itself with the rows it is about to save.
+    """
     problems = []
     if isinstance(obj, Claim):
         if obj.review_state != ReviewState.ACCEPTED:
             problems.append("Only an accepted claim can be published; review the candidate first.")
         if obj.story_id is None:
             problems.append("A claim needs a story before it can be published.")
+    if isinstance(obj, Claim | Event) and check_citations:
+        problems += citation_blockers(obj, stored_citations(obj) if citations is None else citations)
     for image, alt in (("lead_image", "lead_image_alt"), ("photo", "photo_alt"), ("image", "image_alt")):
         if getattr(obj, image, None) and not getattr(obj, alt, "").strip():
             problems.append("Describe the image in its alt text before publishing.")
     return problems
+
+
+def stored_citations(obj: Claim | Event) -> list[Citation]:
+    if obj.pk is None:
+        return []
+    return list(obj.citations.select_related("source").defer("source__text"))
+
+
+def citation_blockers(obj: Claim | Event, citations) -> list[str]:
+    """The rule behind "every claim a reader sees rests on the words of a source": at least one
+    citation whose words are still in a source readers can see (by the time `obj` comes out)."""
+    goes_out = max(obj.published_at or timezone.now(), timezone.now())
+    for citation in citations:
+        source = citation.source
+        if (
+            not citation.is_stale and citation.relation != CitationRelation.CONTRADICTS
+            and source.status == PublicationStatus.PUBLISHED and source.published_at is not None
+            and source.published_at <= goes_out
+        ):
+            return []
+    kind = obj._meta.verbose_name
+    if any(not c.is_stale and c.source.status != PublicationStatus.PUBLISHED for c in citations):
+        return [f"This {kind} cites only unpublished sources: publish the source first, so readers can see the words."]
+    return [f"Cite the exact words of a source before publishing this {kind}: readers see every {kind} "
+            "with the words it rests on."]
+
+
+def check_citation_removal(*, before: Citation | None, after: Citation | None) -> None:
+    """Refuse to take away the last citation a published claim or event rests on (deleting it,
+    moving it elsewhere or marking it as contradicting): unpublish it first, or cite another source."""
+    if not isinstance(before, Citation):
+        return
+    for parent in parents_of(before):
+        if parent.status != PublicationStatus.PUBLISHED:
+            continue
+        remaining = [c for c in stored_citations(parent) if c.pk != before.pk]
+        if after is not None and any(p.pk == parent.pk and type(p) is type(parent) for p in parents_of(after)):
+            remaining.append(after)
+        if citation_blockers(parent, remaining):
+            raise ValidationError(
+                f"“{parent}” is published and rests on this citation alone: add another citation "
+                f"first, or unpublish the {parent._meta.verbose_name}."
+            )
 
 
 def _publication_changed(before: Publishable | None, after: Publishable) -> bool:
@@ -69,7 +131,7 @@ def _publication_changed(before: Publishable | None, after: Publishable) -> bool
     return after.status == PublicationStatus.PUBLISHED and before.published_at != after.published_at
 
 
-def check_desk_change(*, user, before: Publishable | None, after: Publishable) -> None:
+def check_desk_change(*, user, before: Publishable | None, after: Publishable, check_citations: bool = True) -> None:
     """Raise PermissionDenied if `user` may not turn `before` (None when adding) into `after`.
 
     Raise ValidationError if the change is allowed but `after` cannot be published as it stands.
@@ -84,7 +146,9 @@ def check_desk_change(*, user, before: Publishable | None, after: Publishable) -
                 f"Only an editor can publish, schedule or unpublish a {after._meta.verbose_name}; "
                 "save it as a draft and an editor will publish it."
             )
-        if after.status == PublicationStatus.PUBLISHED and (problems := publish_blockers(after)):
+        if after.status == PublicationStatus.PUBLISHED and (
+            problems := publish_blockers(after, check_citations=check_citations)
+        ):
             raise ValidationError(problems)
     if isinstance(after, Claim):
         old_status = before.verification_status if before else VerificationStatus.UNREVIEWED
@@ -152,7 +216,8 @@ def can_change_child(user, obj) -> bool:
 
 def check_child_change(*, user, before, after) -> None:
     """Raise PermissionDenied unless `user` may turn `before` (None when adding) into `after`
-    (None when deleting): moving a row between parents needs the right on both."""
+    (None when deleting): moving a row between parents needs the right on both. Raise
+    ValidationError if it would leave a published claim or event without a citation."""
     for row in (before, after):
         for parent in parents_of(row):
             if not can_change(user, parent):
@@ -161,3 +226,5 @@ def check_child_change(*, user, before, after) -> None:
                     f"This {kind} belongs to the published {parent._meta.verbose_name} “{parent}”: "
                     "only an editor can change it."
                 )
+    if isinstance(before, Citation):
+        check_citation_removal(before=before, after=after)

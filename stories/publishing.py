@@ -83,15 +83,17 @@ def save_from_desk(
     status_note: str = "",
     prompted_by_update: Update | None = None,
     prompted_by_source: Source | None = None,
+    check_citations: bool = True,
 ) -> Publishable:
     """Save an edit made on the desk: check the roles, bump the version, keep every record it needs.
 
     `before` is the stored row as locked by `locking.lock_for_edit()` (None when adding). A claim
     whose verification status changed gets a status-history entry; a published update whose
     words changed gets its public correction note (unless it is a minor fix); a reader-visible
-    change to an update moves the poll cursor.
+    change to an update moves the poll cursor. `check_citations=False` only when the caller saves
+    the row's citations with it in the same transaction and has checked them (an admin formset).
     """
-    check_desk_change(user=user, before=before, after=obj)
+    check_desk_change(user=user, before=before, after=obj, check_citations=check_citations)
     if obj.status == PublicationStatus.PUBLISHED and obj.published_at is None:
         obj.published_at = timezone.now()
     correcting = isinstance(obj, Update) and before is not None and is_correction(before, obj)

@@ -7,21 +7,30 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .locking import lock_all, lock_for_edit, save_version
+from .citations import settle_relation
 from .models import (
     Actor,
+    ActorKind,
+    CandidateEvent,
+    Citation,
+    CitationProposal,
+    CitationRelation,
     Claim,
     ClaimStatusChange,
+    Event,
     PublicationStatus,
     ReviewState,
     Source,
     Story,
     Update,
     VerificationStatus,
+    unique_slug,
 )
-from .permissions import can_publish, can_review, can_verify, require
+from .permissions import can_publish, can_review, can_verify, check_child_change, publish_blockers, require
 
 
 def record_status_change(
@@ -82,10 +91,19 @@ def accept_candidate(
     verification_status: str,
     claimant: Actor | None = None,
     claimant_description: str | None = None,
+    new_speaker: str = "",
     story: Story | None = None,
     publish_now: bool = False,
+    text: str | None = None,
+    figure: dict | None = None,
 ) -> Claim:
-    """Accept an extracted candidate as a claim of the story, with its speaker, kind and status."""
+    """Accept an extracted candidate as a claim of the story, with its speaker, kind and status.
+
+    The editor may correct its words (`text`), name a speaker no actor stands for yet
+    (`new_speaker`: the actor is created, published if this editor may publish actors) and set
+    the figure's fields (`figure`: stat_value, stat_value_high, stat_unit, stat_measure, stat_period).
+    It stays a draft unless `publish_now`.
+    """
     require(can_review(user), "Only an editor can accept candidate claims.")
     claim = lock_for_edit(Claim, claim.pk)
     if claim.review_state != ReviewState.CANDIDATE:
@@ -94,14 +112,22 @@ def accept_candidate(
     claim.review_state = ReviewState.ACCEPTED
     claim.reviewed_by, claim.reviewed_at = user, timezone.now()
     claim.kind = kind
+    if new_speaker.strip():
+        claimant = add_actor(name=new_speaker.strip(), user=user)
     claim.claimant = claimant
     if claimant_description is not None:
         claim.claimant_description = claimant_description
+    if text is not None and text.strip():
+        claim.text = text.strip()
+    for name, value in (figure or {}).items():
+        setattr(claim, name, value)
     claim.story = story or claim.story
     claim.verification_status = verification_status
     if publish_now:
         require(can_publish(user, claim), "Only an editor can publish claims.")
         claim.status, claim.published_at = PublicationStatus.PUBLISHED, timezone.now()
+        if problems := publish_blockers(claim):
+            raise ValidationError(problems)
     claim.full_clean(exclude=["natural_key"])
     save_version(claim, user=user, reason="Accepted from the review queue")
     record_status_change(
@@ -122,3 +148,89 @@ def reject_candidate(*, claim: Claim, user) -> Claim:
     claim.reviewed_by, claim.reviewed_at = user, timezone.now()
     save_version(claim, user=user, reason="Rejected in the review queue")
     return claim
+
+
+def add_actor(*, name: str, user) -> Actor:
+    """An actor named on the desk while reviewing: the same name twice is the same actor."""
+    existing = Actor.objects.filter(Q(name__iexact=name) | Q(aliases__alias__iexact=name)).first()
+    if existing is not None:
+        return existing
+    actor = Actor(name=name, slug=unique_slug(Actor, name), kind=ActorKind.PERSON)
+    if can_publish(user, Actor):
+        actor.status, actor.published_at = PublicationStatus.PUBLISHED, timezone.now()
+    actor.full_clean()
+    save_version(actor, user=user, reason="Added from the review queue")
+    return actor
+
+
+# --- Candidate events and "also reported in this source" ----------------------------------------
+
+
+def _take(model, pk: int):
+    row = model.objects.select_for_update().get(pk=pk)
+    if row.review_state != ReviewState.CANDIDATE:
+        raise ValidationError("This has already been reviewed.")
+    return row
+
+
+def _decide(row, *, user, state: str, **fields) -> None:
+    for name, value in {"review_state": state, "reviewed_by": user, "reviewed_at": timezone.now(), **fields}.items():
+        setattr(row, name, value)
+    row.save()
+
+
+@transaction.atomic
+def accept_candidate_event(
+    *, candidate: CandidateEvent, user, title: str = "", story: Story | None = None, publish_now: bool = False,
+) -> Event:
+    """Make the dated sentence an event of the story, cited to that sentence; a draft unless `publish_now`."""
+    require(can_review(user), "Only an editor can accept candidate events.")
+    candidate = _take(CandidateEvent, candidate.pk)
+    story = story or candidate.story
+    if story is None:
+        raise ValidationError("Choose the story this event belongs to.")
+    event = Event(
+        story=story, title=(title.strip() or candidate.title)[:300], occurred_at=candidate.occurred_at,
+        precision=candidate.precision, ends_at=candidate.ends_at, ends_precision=candidate.ends_precision,
+    )
+    event.full_clean(exclude=["seed_key"])
+    save_version(event, user=user, reason="Accepted from the review queue")
+    citation = Citation(source=candidate.source, event=event, start=candidate.start, end=candidate.end,
+                        excerpt=candidate.excerpt)
+    settle_relation(citation=citation, before=None, user=user)
+    citation.save()
+    if publish_now:
+        require(can_publish(user, event), "Only an editor can publish events.")
+        event.status, event.published_at = PublicationStatus.PUBLISHED, timezone.now()
+        if problems := publish_blockers(event):
+            raise ValidationError(problems)
+        save_version(event, user=user, reason="Published from the review queue")
+    _decide(candidate, user=user, state=ReviewState.ACCEPTED, event=event)
+    return event
+
+
+@transaction.atomic
+def reject_candidate_event(*, candidate: CandidateEvent, user) -> None:
+    """Reject a candidate event; kept, so reading the source again does not bring it back."""
+    require(can_review(user), "Only an editor can reject candidate events.")
+    _decide(_take(CandidateEvent, candidate.pk), user=user, state=ReviewState.REJECTED)
+
+
+@transaction.atomic
+def confirm_citation(*, proposal: CitationProposal, user, relation: str = CitationRelation.REPORTS) -> Citation:
+    """Cite the matching words of the new source for the claim, with the relation the editor chose."""
+    require(can_review(user), "Only an editor can confirm proposed citations.")
+    proposal = _take(CitationProposal, proposal.pk)
+    check_child_change(user=user, before=None, after=Citation(claim=proposal.claim))
+    citation = Citation(claim=proposal.claim, source=proposal.source, start=proposal.start, end=proposal.end,
+                        excerpt=proposal.excerpt, relation=relation)
+    settle_relation(citation=citation, before=None, user=user)
+    citation.save()
+    _decide(proposal, user=user, state=ReviewState.ACCEPTED, citation=citation)
+    return citation
+
+
+@transaction.atomic
+def dismiss_citation(*, proposal: CitationProposal, user) -> None:
+    require(can_review(user), "Only an editor can dismiss proposed citations.")
+    _decide(_take(CitationProposal, proposal.pk), user=user, state=ReviewState.REJECTED)

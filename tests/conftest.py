@@ -44,3 +44,22 @@ def reporter(db):
     from .factories import make_staff
 
     return make_staff("Reporter")
+
+
+@pytest.fixture
+def as_editor(editor):
+    """A browser-like client signed in as an editor."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def as_reporter(reporter):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(reporter)
+    return client

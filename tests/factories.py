@@ -100,8 +100,11 @@ def make_update(story=None, **overrides) -> Update:
     return Update.objects.create(**fields)
 
 
-def cite(source: Source, excerpt: str, **target) -> Citation:
+def cite(source: Source, excerpt: str, *, confirmed_by=None, **target) -> Citation:
+    """A citation of `excerpt`; with `confirmed_by` (an editor) it is confirmed independent support."""
     start = source.text.index(excerpt)
+    if confirmed_by is not None:
+        target.update(relation="supports", relation_confirmed_by=confirmed_by, relation_confirmed_at=timezone.now())
     return Citation.objects.create(source=source, excerpt=excerpt, start=start, end=start + len(excerpt), **target)
 
 

@@ -80,16 +80,6 @@ def client_for(user) -> Client:
     return client
 
 
-@pytest.fixture
-def as_editor(editor):
-    return client_for(editor)
-
-
-@pytest.fixture
-def as_reporter(reporter):
-    return client_for(reporter)
-
-
 # --- Who can reach admin -----------------------------------------------------------------------
 
 
@@ -521,7 +511,7 @@ def test_review_queue_shows_candidates_oldest_first_with_their_words_highlighted
     first = candidates[0]
     citation = first.citations.get()
     assert f"<mark>{escape_html(citation.excerpt)}</mark>" in page
-    positions = [page.index(f'id="candidate-{c.pk}"') for c in candidates[:3]]
+    positions = [page.index(f'id="candidate-c{c.pk}"') for c in candidates[:3]]
     assert positions == sorted(positions)
 
 
@@ -537,24 +527,24 @@ def test_accepting_and_rejecting_candidates_in_the_review_queue(as_editor, edito
     url = reverse("admin:stories_claim_review")
     prefix = f"c{accept_me.pk}"
 
-    response = as_editor.post(url, {
-        "candidate": accept_me.pk, "_accept": "Accept", f"{prefix}-claimant": speaker.pk,
+    response = submit(as_editor, url, {
+        "_accept": f"c{accept_me.pk}", f"{prefix}-claimant": str(speaker.pk),
         f"{prefix}-kind": "direct_quote", f"{prefix}-verification_status": "unverified",
-        f"{prefix}-story": seeded.pk, f"{prefix}-publish_now": "on",
-    })
-    assert response.status_code == 302
-    as_editor.post(url, {"candidate": reject_me.pk, "_reject": "Reject"})
+        f"{prefix}-publish_now": "on",
+    }, form_id="review-form")
+    assert response.status_code == 302, errors_on(response)
+    submit(as_editor, url, {"_reject": f"c{reject_me.pk}"}, form_id="review-form")
 
     accepted, rejected = Claim.objects.get(pk=accept_me.pk), Claim.objects.get(pk=reject_me.pk)
     assert (accepted.review_state, accepted.claimant, accepted.reviewed_by) == ("accepted", speaker, editor)
     assert Claim.objects.published().filter(pk=accepted.pk).exists()
     assert (rejected.review_state, rejected.reviewed_by) == ("rejected", editor)
-    assert f'id="candidate-{reject_me.pk}"' not in as_editor.get(url).content.decode()
+    assert f'id="candidate-c{reject_me.pk}"' not in as_editor.get(url).content.decode()
 
 
 def test_a_rejected_candidate_stays_rejected_when_the_sources_are_imported_again(as_editor, seeded):
     candidate = Claim.objects.candidates().first()
-    as_editor.post(reverse("admin:stories_claim_review"), {"candidate": candidate.pk, "_reject": "Reject"})
+    as_editor.post(reverse("admin:stories_claim_review"), {"_reject": f"c{candidate.pk}"})
     total = Claim.objects.count()
 
     call_command("import_seeds", stdout=io.StringIO())
@@ -568,10 +558,9 @@ def test_accepting_a_quote_as_a_statistic_without_a_value_is_a_clear_error(as_ed
     story = make_story()
     quote = make_claim(story, kind=ClaimKind.DIRECT_QUOTE, review_state=ReviewState.CANDIDATE, **draft())
     prefix = f"c{quote.pk}"
-    response = as_editor.post(reverse("admin:stories_claim_review"), {
-        "candidate": quote.pk, "_accept": "Accept", f"{prefix}-kind": "statistic",
-        f"{prefix}-verification_status": "unverified", f"{prefix}-story": story.pk,
-    })
+    response = submit(as_editor, reverse("admin:stories_claim_review"), {
+        "_accept": f"c{quote.pk}", f"{prefix}-kind": "statistic",
+    }, form_id="review-form")
     assert response.status_code == 200
     assert "A statistic needs a value" in response.content.decode()
     assert Claim.objects.get(pk=quote.pk).review_state == ReviewState.CANDIDATE

@@ -237,6 +237,7 @@ def test_accepting_a_candidate_sets_claimant_kind_status_and_reviewer(editor):
     speaker = make_actor(name="Howard Lutnick")
     candidate = make_claim(story=None, review_state=ReviewState.CANDIDATE, kind=ClaimKind.DIRECT_QUOTE,
                            verification_status=VerificationStatus.UNREVIEWED, **draft())
+    cite(make_source(), "talks are going well", claim=candidate)
 
     claim = review.accept_candidate(
         claim=candidate, user=editor, kind=ClaimKind.DIRECT_QUOTE, claimant=speaker,

@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
+from django.http import HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -69,6 +70,7 @@ class DeskAdmin(CheckedInputs, SimpleHistoryAdmin):
         models.URLField: {"assume_scheme": "https"},
     }
     history_list_display = ["history_change_reason"]
+    desk_added_verb = "Added"
 
     # Permissions: what the roles allow is decided in publishing, per object.
     def has_change_permission(self, request, obj=None):
@@ -101,7 +103,8 @@ class DeskAdmin(CheckedInputs, SimpleHistoryAdmin):
         extra = form.desk_save_kwargs() if hasattr(form, "desk_save_kwargs") else {}
         try:
             publishing.save_from_desk(
-                obj=obj, user=request.user, before=getattr(form, "locked_current", None), **extra
+                obj=obj, user=request.user, before=getattr(form, "locked_current", None),
+                check_citations=not getattr(form, "citations_in_formset", False), **extra,
             )
         except ValidationError as invalid:
             # The form checks the same rules first; reaching here means a rule changed under it.
@@ -155,6 +158,32 @@ class DeskAdmin(CheckedInputs, SimpleHistoryAdmin):
                 response.render()
         return response
 
+    # Back to the story desk: a page opened from the desk (?story=<pk>) returns there once saved.
+    def response_add(self, request, obj, post_url_continue=None):
+        return self.back_to_desk(request, obj, self.desk_added_verb) or super().response_add(
+            request, obj, post_url_continue
+        )
+
+    def response_change(self, request, obj):
+        return self.back_to_desk(request, obj, "Saved") or super().response_change(request, obj)
+
+    def back_to_desk(self, request, obj, verb: str):
+        story_id = getattr(obj, "story_id", None)
+        if (
+            story_id is None or request.GET.get("story") != str(story_id)
+            or {"_continue", "_addanother", "_popup", "_saveasnew"} & set(request.POST)
+        ):
+            return None
+        if obj.is_published():
+            note = "It is live on the story page."
+        elif obj.is_scheduled():
+            note = f"It goes live {desk_time(obj.published_at, obj.desk_tzinfo)}."
+        else:
+            note = "It is saved as a draft" + ("." if permissions.can_publish(request.user, obj) else
+                                               " for an editor to publish.")
+        self.message_user(request, f"{verb} “{obj}”. {note}", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:stories_story_change", args=[story_id]))
+
     def view_on_site(self, obj):
         return obj.get_absolute_url() if obj.is_published() else None
 
@@ -199,13 +228,6 @@ class DeskAdmin(CheckedInputs, SimpleHistoryAdmin):
         )
 
 
-def add_citation_link(obj, target: str) -> str:
-    if obj is None or obj.pk is None:
-        return "Save first, then add citations."
-    url = reverse("admin:stories_citation_add") + f"?{target}={obj.pk}"
-    return format_html('<a class="button" href="{}">Add a citation: pick the words in a source</a>', url)
-
-
 class ReadOnlyInline(admin.TabularInline):
     """Rows shown beside their parent that are made elsewhere (a correction by editing the
     update, a status step by verifying): listed, never added or edited here."""
@@ -236,8 +258,17 @@ class DeskChildAdmin(CheckedInputs, SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and (
-            obj is None or permissions.can_change_child(request.user, obj)
+            obj is None or (permissions.can_change_child(request.user, obj) and self.can_remove(obj))
         )
+
+    @staticmethod
+    def can_remove(obj) -> bool:
+        """Whether deleting `obj` leaves its published claim or event with a citation to rest on."""
+        try:
+            permissions.check_citation_removal(before=obj, after=None)
+        except ValidationError:
+            return False
+        return True
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         return desk_forms.child_form(super().get_form(request, obj, change, **kwargs), request.user)
@@ -245,17 +276,26 @@ class DeskChildAdmin(CheckedInputs, SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         # The form refused it already; this holds for any path that skips the form's errors.
         before = type(obj).objects.filter(pk=obj.pk).first() if change else None
-        permissions.check_child_change(user=request.user, before=before, after=obj)
+        try:
+            permissions.check_child_change(user=request.user, before=before, after=obj)
+        except ValidationError as invalid:
+            raise PermissionDenied(" ".join(invalid.messages)) from invalid
         super().save_model(request, obj, form, change)
 
     def delete_model(self, request, obj):
-        permissions.check_child_change(user=request.user, before=obj, after=None)
+        self.check_removal(request, obj)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
-            permissions.check_child_change(user=request.user, before=obj, after=None)
+            self.check_removal(request, obj)
         super().delete_queryset(request, queryset)
+
+    def check_removal(self, request, obj) -> None:
+        try:
+            permissions.check_child_change(user=request.user, before=obj, after=None)
+        except ValidationError as invalid:
+            raise PermissionDenied(" ".join(invalid.messages)) from invalid
 
 
 class DeskChildInline:

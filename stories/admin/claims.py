@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Prefetch
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils.html import format_html
+from django.urls import path
 from django.utils.text import Truncator
 
 from stories import permissions, review
@@ -25,8 +19,9 @@ from stories.models import (
 )
 
 from . import forms as desk_forms
-from .base import DeskAdmin, ReadOnlyInline, add_citation_link
-from .content import ClaimCitationInline
+from . import review_queue
+from .base import DeskAdmin, ReadOnlyInline
+from .content import CitedAdmin, ClaimCitationInline
 from .inputs import BadInput, check_id
 
 
@@ -96,7 +91,7 @@ def _verification_action(status: VerificationStatus):
 
 
 @admin.register(Claim)
-class ClaimAdmin(DeskAdmin):
+class ClaimAdmin(CitedAdmin, DeskAdmin):
     form = desk_forms.ClaimForm
     change_list_template = "admin/stories/claim/change_list.html"
     list_display = ["short_text", "speaker", "kind", "verification_status", "story", "visibility"]
@@ -109,7 +104,7 @@ class ClaimAdmin(DeskAdmin):
     list_select_related = ["claimant", "story"]
     autocomplete_fields = ["claimant", "event", "outcome_event", "story"]
     inlines = [ClaimCitationInline, ClaimStatusChangeInline]
-    readonly_fields = ["review_state", "reviewed_by", "reviewed_at", "citation_tools"]
+    readonly_fields = ["review_state", "reviewed_by", "reviewed_at"]
     actions = ["publish_now", "unpublish", *(
         _verification_action(s) for s in (
             VerificationStatus.CORROBORATED, VerificationStatus.DISPUTED,
@@ -118,7 +113,6 @@ class ClaimAdmin(DeskAdmin):
     )]
     fieldsets = [
         (None, {"fields": ["story", "text", "kind", "claimant", "claimant_description", "made", "event"]}),
-        ("Sources", {"fields": ["citation_tools"]}),
         ("Verification", {"fields": [
             "verification_status", "verification_note", "status_note", "prompted_by_source", "prompted_by_update",
         ]}),
@@ -138,10 +132,6 @@ class ClaimAdmin(DeskAdmin):
     @admin.display(description="Speaker", ordering="claimant__name")
     def speaker(self, obj):
         return obj.speaker_on_desk or "—"
-
-    @admin.display(description="Citations")
-    def citation_tools(self, obj):
-        return add_citation_link(obj, "claim")
 
     def set_verification(self, request, queryset, status: VerificationStatus):
         form = desk_forms.VerificationForm(request.POST if "apply" in request.POST else None)
@@ -178,58 +168,4 @@ class ClaimAdmin(DeskAdmin):
         ]
 
     def review_queue_view(self, request):
-        """Candidates the import extracted, oldest first, each with its words in their context."""
-        if not permissions.can_review(request.user):
-            raise PermissionDenied
-        bound = None
-        if request.method == "POST":
-            candidate = get_object_or_404(Claim, pk=request.POST.get("candidate"))
-            response, bound = self.review_one(request, candidate)
-            if response is not None:
-                return response
-        candidates = Claim.objects.candidates().select_related("claimant", "story").prefetch_related(
-            Prefetch("citations", queryset=Citation.objects.select_related("source").defer("source__text")
-                     .in_context(chars=240).order_by("start"))
-        )
-        page = Paginator(candidates, 15).get_page(request.GET.get("page"))
-        entries = []
-        for claim in page.object_list:
-            form = bound if bound is not None and bound.candidate.pk == claim.pk else \
-                desk_forms.AcceptCandidateForm(candidate=claim, admin_site=self.admin_site)
-            entries.append({"claim": claim, "form": form, "contexts": claim.citations.all()})
-        media = self.media
-        for entry in entries:
-            media += entry["form"].media
-        return TemplateResponse(request, "admin/stories/claim/review_queue.html", {
-            **self.admin_site.each_context(request),
-            "title": "Review queue: candidate claims", "opts": self.opts, "page": page, "entries": entries,
-            "media": media, "can_publish": permissions.can_publish(request.user, Claim),
-            "recent": Claim.objects.filter(reviewed_at__isnull=False)
-            .select_related("reviewed_by").order_by("-reviewed_at", "-pk")[:10],
-        })
-
-    def review_one(self, request, candidate: Claim):
-        """Accept or reject one candidate; return (redirect, None) or (None, the bound form with errors)."""
-        try:
-            if "_reject" in request.POST:
-                review.reject_candidate(claim=candidate, user=request.user)
-                self.message_user(request, f"Rejected “{Truncator(candidate.text).chars(60)}”. "
-                                  "It will not come back on re-import.", messages.SUCCESS)
-                return HttpResponseRedirect(request.get_full_path()), None
-            form = desk_forms.AcceptCandidateForm(request.POST, candidate=candidate, admin_site=self.admin_site)
-            if not form.is_valid():
-                return None, form
-            data = form.cleaned_data
-            claim = review.accept_candidate(
-                claim=candidate, user=request.user, kind=data["kind"],
-                verification_status=data["verification_status"], claimant=data["claimant"],
-                claimant_description=data["claimant_description"], story=data["story"],
-                publish_now=data["publish_now"] and permissions.can_publish(request.user, Claim),
-            )
-        except ValidationError as invalid:
-            self.message_user(request, " ".join(invalid.messages), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path()), None
-        url = reverse("admin:stories_claim_change", args=[claim.pk])
-        self.message_user(request, format_html('Accepted <a href="{}">“{}”</a>.', url, Truncator(claim.text).chars(60)),
-                          messages.SUCCESS)
-        return HttpResponseRedirect(request.get_full_path()), None
+        return review_queue.review_queue_view(self, request)

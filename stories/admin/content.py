@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.contrib.admin.utils import unquote
 from django.db.models import Count, Q
-from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from stories import merging, permissions
+from stories.citations import settle_relation
 from stories.ingest import extracted
 from stories.models import (
     Actor,
@@ -30,7 +32,7 @@ from stories.models import (
 )
 
 from . import forms as desk_forms
-from .base import DeskAdmin, DeskChildInline, ReadOnlyInline, add_citation_link, desk_time
+from .base import DeskAdmin, DeskChildInline, ReadOnlyInline, desk_time
 
 
 # --- Inlines -----------------------------------------------------------------------------------
@@ -47,22 +49,102 @@ class EventParticipationInline(DeskChildInline, admin.TabularInline):
     autocomplete_fields = ["actor"]
 
 
-class EventCitationInline(DeskChildInline, ReadOnlyInline):
-    """Citations are shown here; they are added and edited on their own page, picking the words."""
+class CitationFormSet(BaseInlineFormSet):
+    """A claim's or event's citations, edited with it: what it will rest on once saved is checked
+    against the publishing rule here, where the rows about to be saved are known."""
+
+    def clean(self):
+        super().clean()
+        parent = self.instance
+        if parent.status != PublicationStatus.PUBLISHED or any(form.errors for form in self.forms):
+            return
+        kept = [
+            form.instance for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.instance.source_id
+        ]
+        was_published = parent.pk is not None and type(parent).objects.filter(
+            pk=parent.pk, status=PublicationStatus.PUBLISHED
+        ).exists()
+        touched = self.deleted_forms or any(form.has_changed() for form in self.forms)
+        if (not was_published or touched) and (problems := permissions.citation_blockers(parent, kept)):
+            raise ValidationError(problems)
+
+
+class CitationInline(DeskChildInline, admin.StackedInline):
+    """The words a claim or event rests on, picked in the source text on the same page."""
 
     model = Citation
-    fk_name = "event"
-    fields = ["source", "excerpt", "start", "end", "is_stale"]
-    related = ("source",)
-    can_delete = True
-    show_change_link = True
+    form = desk_forms.CitationForm
+    formset = CitationFormSet
+    fields = ["source", "excerpt", "start", "end", "relation", "is_stale"]
+    readonly_fields = ["is_stale"]
+    extra = 0
+    verbose_name_plural = "Citations: the exact words this rests on"
+
+    class Media:
+        js = ["stories/admin/span_picker.js"]
+        css = {"all": ["stories/admin/desk.css"]}
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # A new claim or event is created with its first citation; later ones are one click away.
+        return 1 if obj is None or not obj.citations.exists() else 0
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("source__text")
+        return super().get_queryset(request).select_related("source").defer("source__text")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "source":
+            kwargs["queryset"] = Source.objects.defer("text")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ClaimCitationInline(EventCitationInline):
+class EventCitationInline(CitationInline):
+    fk_name = "event"
+
+
+class ClaimCitationInline(CitationInline):
     fk_name = "claim"
+
+
+class CitedAdmin:
+    """A claim's or event's admin: its citations are edited on its own form, checked together
+    with it, and an editor choosing how a citation bears on it confirms that relation."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # The citation formset checks the publishing rule with the rows about to be saved.
+        form.citations_in_formset = self.has_change_permission(request, obj)
+        return form
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, CitationInline) and request.method == "GET" and (picked := picked_words(request)):
+            kwargs["initial"] = [picked]
+        return kwargs
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Citation:
+            return super().save_formset(request, form, formset, change)
+        for citation in formset.save(commit=False):
+            before = Citation.objects.filter(pk=citation.pk).first() if citation.pk else None
+            settle_relation(citation=citation, before=before, user=request.user)
+            citation.save()
+        for citation in formset.deleted_objects:
+            citation.delete()
+        formset.save_m2m()
+        return None
+
+
+def picked_words(request) -> dict | None:
+    """Words an editor selected in a source ("make a claim from these words"), from the query string."""
+    source_id, start, end = (request.GET.get(k, "") for k in ("cite_source", "cite_start", "cite_end"))
+    if not (source_id.isdigit() and start.isdigit() and end.isdigit()):
+        return None
+    text = Source.objects.filter(pk=source_id).values_list("text", flat=True).first()
+    start, end = int(start), int(end)
+    if text is None or not 0 <= start < end <= len(text):
+        return None
+    return {"source": int(source_id), "start": start, "end": end, "excerpt": text[start:end]}
 
 
 class CorrectionInline(ReadOnlyInline):
@@ -264,7 +346,7 @@ class SourceChangeList(admin.views.main.ChangeList):
 
 
 @admin.register(Event)
-class EventAdmin(DeskAdmin):
+class EventAdmin(CitedAdmin, DeskAdmin):
     form = desk_forms.EventForm
     list_display = ["title", "story", "when", "is_key_event", "visibility"]
     list_editable = ["is_key_event"]
@@ -273,10 +355,8 @@ class EventAdmin(DeskAdmin):
     list_select_related = ["story"]
     autocomplete_fields = ["story"]
     inlines = [EventParticipationInline, EventCitationInline]
-    readonly_fields = ["citation_tools"]
     fieldsets = [
         (None, {"fields": ["story", "title", "when", "ends", "place", "description", "is_key_event"]}),
-        ("Sources", {"fields": ["citation_tools"]}),
         ("Publishing", {"fields": ["status", "published_at"]}),
     ]
 
@@ -284,9 +364,6 @@ class EventAdmin(DeskAdmin):
     def when(self, obj):
         return obj.when_display()
 
-    @admin.display(description="Citations")
-    def citation_tools(self, obj):
-        return add_citation_link(obj, "event")
 
 
 # --- Updates -----------------------------------------------------------------------------------
@@ -296,6 +373,7 @@ class EventAdmin(DeskAdmin):
 class UpdateAdmin(DeskAdmin):
     form = desk_forms.UpdateForm
     change_form_template = "admin/stories/update/change_form.html"
+    desk_added_verb = "Posted"
     list_display = ["headline", "story", "kind", "posted", "is_pinned", "status", "visibility", "author"]
     list_editable = ["is_pinned", "status"]
     list_filter = ["status", "kind", "is_pinned", "story"]
@@ -336,18 +414,6 @@ class UpdateAdmin(DeskAdmin):
         if not change and obj.author_id is None:
             obj.author = request.user
         super().save_model(request, obj, form, change)
-
-    def response_add(self, request, obj, post_url_continue=None):
-        if request.GET.get("story") and not {"_continue", "_addanother", "_popup"} & set(request.POST):
-            if obj.is_published():
-                note = "It is live on the story page."
-            elif obj.is_scheduled():
-                note = f"It goes live {desk_time(obj.published_at, obj.desk_tzinfo)}."
-            else:
-                note = "It is saved as a draft for an editor to publish."
-            self.message_user(request, f"Posted “{obj.headline}”. {note}", messages.SUCCESS)
-            return HttpResponseRedirect(reverse("admin:stories_story_change", args=[obj.story_id]))
-        return super().response_add(request, obj, post_url_continue)
 
     @admin.display(description="Posted", ordering="posted_at")
     def posted(self, obj):

@@ -15,14 +15,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.admin import widgets as admin_widgets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from django.urls import reverse_lazy
 from django.utils.html import format_html
 
 from stories import images, locking, permissions, publishing
-from stories.citations import occurrences
+from stories.citations import locate_excerpt
 from stories.dates import format_moment, moment_as_written, parse_moment
 from stories.models import (
     Actor,
     Citation,
+    CitationRelation,
     Claim,
     ClaimKind,
     Event,
@@ -91,6 +93,8 @@ class DeskForm(forms.ModelForm):
     desk_user = None
     revert = False
     locked_current = None
+    # Set when the page edits the row's citations too: their formset checks the citation rule.
+    citations_in_formset = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -158,7 +162,10 @@ class DeskForm(forms.ModelForm):
         if self.desk_user is None or self.errors:
             return
         try:
-            permissions.check_desk_change(user=self.desk_user, before=self.locked_current, after=self.instance)
+            permissions.check_desk_change(
+                user=self.desk_user, before=self.locked_current, after=self.instance,
+                check_citations=not self.citations_in_formset,
+            )
             self.check_change(self.locked_current, self.instance)
         except PermissionDenied as denied:
             self.add_error(None, str(denied))
@@ -400,6 +407,8 @@ def child_form(form_class: type[forms.ModelForm], user) -> type[forms.ModelForm]
                 permissions.check_child_change(user=user, before=before, after=self.instance)
             except PermissionDenied as refused:
                 self.add_error(None, str(refused))
+            except ValidationError as invalid:
+                self.add_error(None, invalid)
 
     ChildForm.__name__ = form_class.__name__
     return ChildForm
@@ -410,9 +419,11 @@ class CitationForm(forms.ModelForm):
 
     class Meta:
         model = Citation
-        fields = ["source", "claim", "event", "excerpt", "start", "end"]
+        fields = ["source", "claim", "event", "excerpt", "start", "end", "relation"]
         widgets = {
-            "excerpt": forms.Textarea(attrs={"rows": 3, "class": "desk-span-excerpt"}),
+            "excerpt": forms.Textarea(attrs={
+                "rows": 3, "class": "desk-span-excerpt", "data-text-url": reverse_lazy("admin:stories_citation_source_text", args=[0]),
+            }),
             "start": forms.NumberInput(attrs={"class": "desk-span-start", "readonly": False}),
             "end": forms.NumberInput(attrs={"class": "desk-span-end"}),
         }
@@ -441,19 +452,12 @@ class CitationForm(forms.ModelForm):
         if not source or not excerpt:
             return cleaned
         text = Source.objects.values_list("text", flat=True).get(pk=source.pk)
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start is not None and end is not None and text[start:end] == excerpt:
-            return cleaned
-        found = occurrences(text, excerpt)
-        if len(found) == 1:
-            cleaned["start"], cleaned["end"] = found[0], found[0] + len(excerpt)
-        elif not found:
-            self.add_error("excerpt", f"These words are not in “{source}”. Select them in the source text.")
-        else:
-            self.add_error(
-                "excerpt",
-                f"These words appear {len(found)} times in “{source}”: select the one you mean in the source text.",
+        try:
+            cleaned["start"], cleaned["end"] = locate_excerpt(
+                text, excerpt, cleaned.get("start"), cleaned.get("end"), source_name=str(source)
             )
+        except ValueError as problem:
+            self.add_error("excerpt", str(problem))
         return cleaned
 
 
@@ -481,7 +485,15 @@ class MergeActorsForm(forms.Form):
 
 
 class AcceptCandidateForm(forms.Form):
-    claimant = forms.ModelChoiceField(Actor.objects.all(), required=False)
+    """One candidate claim in the review queue, every field an editor may correct before accepting."""
+
+    selected = forms.BooleanField(required=False, label="Select")
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "cols": 70}), label="Words")
+    claimant = forms.ModelChoiceField(Actor.objects.all(), required=False, label="Speaker")
+    new_speaker = forms.CharField(
+        max_length=200, required=False, label="or a new actor",
+        help_text="Someone no actor stands for yet: the actor is created with this name.",
+    )
     claimant_description = forms.CharField(max_length=200, required=False, label="Speaker as described")
     kind = forms.ChoiceField(choices=ClaimKind.choices)
     verification_status = forms.ChoiceField(
@@ -489,13 +501,25 @@ class AcceptCandidateForm(forms.Form):
         initial=VerificationStatus.UNVERIFIED,
     )
     story = forms.ModelChoiceField(Story.objects.all(), required=False)
-    publish_now = forms.BooleanField(required=False, initial=True, label="Publish now")
+    stat_value = forms.DecimalField(max_digits=20, decimal_places=4, required=False, label="Figure")
+    stat_value_high = forms.DecimalField(max_digits=20, decimal_places=4, required=False, label="to")
+    stat_unit = forms.CharField(max_length=50, required=False, label="Unit")
+    stat_measure = forms.CharField(max_length=200, required=False, label="Measure")
+    stat_period = forms.CharField(max_length=100, required=False, label="Period")
+    publish_now = forms.BooleanField(
+        required=False, initial=False, label="Publish now",
+        help_text="Unticked, the claim is accepted as a draft to finish on its own page.",
+    )
+
+    figure_fields = ("stat_value", "stat_value_high", "stat_unit", "stat_measure", "stat_period")
 
     def __init__(self, *args, candidate: Claim, admin_site=None, **kwargs):
         kwargs.setdefault("prefix", f"c{candidate.pk}")
         kwargs.setdefault("initial", {
-            "claimant": candidate.claimant_id, "claimant_description": candidate.claimant_description,
-            "kind": candidate.kind, "story": candidate.story_id,
+            "text": candidate.text, "claimant": candidate.claimant_id,
+            "claimant_description": candidate.claimant_description, "kind": candidate.kind,
+            "story": candidate.story_id,
+            **{name: getattr(candidate, name) for name in self.figure_fields},
         })
         super().__init__(*args, **kwargs)
         self.candidate = candidate
@@ -506,11 +530,67 @@ class AcceptCandidateForm(forms.Form):
         if candidate.story_id:
             self.fields["story"].required = False
             self.fields["story"].widget = forms.HiddenInput()
+        if candidate.kind != ClaimKind.STATISTIC:
+            for name in self.figure_fields:
+                self.fields[name].widget = forms.HiddenInput()
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("story") is None and self.candidate.story_id is None:
             self.add_error("story", "Choose the story this claim belongs to.")
-        if cleaned.get("kind") == ClaimKind.STATISTIC and self.candidate.stat_value is None:
-            self.add_error("kind", "A statistic needs a value: accept it as another kind, then edit the claim.")
+        if cleaned.get("kind") == ClaimKind.STATISTIC and cleaned.get("stat_value") is None:
+            self.add_error("kind", "A statistic needs a value: give the figure, or accept it as another kind.")
+        low, high = cleaned.get("stat_value"), cleaned.get("stat_value_high")
+        if low is not None and high is not None and high < low:
+            self.add_error("stat_value_high", "The top of the range is below its bottom.")
+        if cleaned.get("claimant") and (cleaned.get("new_speaker") or "").strip():
+            self.add_error("new_speaker", "Choose an actor or name a new one, not both.")
         return cleaned
+
+    def accept_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"], "verification_status": data["verification_status"], "claimant": data["claimant"],
+            "claimant_description": data["claimant_description"], "new_speaker": data["new_speaker"],
+            "story": data["story"], "text": data["text"],
+            "figure": {name: data[name] for name in self.figure_fields} if data["kind"] == ClaimKind.STATISTIC else {},
+        }
+
+
+class AcceptCandidateEventForm(forms.Form):
+    """One dated sentence proposed as an event: its title and story, before accepting it."""
+
+    selected = forms.BooleanField(required=False, label="Select")
+    title = forms.CharField(max_length=300, widget=forms.TextInput(attrs={"size": 70}))
+    story = forms.ModelChoiceField(Story.objects.all(), required=False)
+    publish_now = forms.BooleanField(required=False, initial=False, label="Publish now")
+
+    def __init__(self, *args, candidate, **kwargs):
+        kwargs.setdefault("prefix", f"e{candidate.pk}")
+        kwargs.setdefault("initial", {"title": candidate.title, "story": candidate.story_id})
+        super().__init__(*args, **kwargs)
+        self.candidate = candidate
+        if candidate.story_id:
+            self.fields["story"].widget = forms.HiddenInput()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("story") is None and self.candidate.story_id is None:
+            self.add_error("story", "Choose the story this event belongs to.")
+        return cleaned
+
+
+class ConfirmCitationForm(forms.Form):
+    """Words of a new source that repeat a known claim: how they bear on it, before citing them."""
+
+    selected = forms.BooleanField(required=False, label="Select")
+    relation = forms.ChoiceField(
+        choices=[c for c in CitationRelation.choices if c[0] != CitationRelation.CONTRADICTS],
+        initial=CitationRelation.REPORTS,
+        help_text="Supports only if this source is independent evidence, not a copy of the first report.",
+    )
+
+    def __init__(self, *args, candidate, **kwargs):
+        kwargs.setdefault("prefix", f"p{candidate.pk}")
+        super().__init__(*args, **kwargs)
+        self.candidate = candidate

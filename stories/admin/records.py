@@ -4,11 +4,13 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
-from django.urls import path
+from django.urls import path, reverse
+
+from stories.citations import settle_relation
 
 from stories.models import (
     ActorAlias,
@@ -47,6 +49,25 @@ class CitationAdmin(DeskChildAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("source__text")
+
+    def save_model(self, request, obj, form, change):
+        before = Citation.objects.filter(pk=obj.pk).first() if change else None
+        settle_relation(citation=obj, before=before, user=request.user)
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self.back_to_parent(request, obj) or super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        return self.back_to_parent(request, obj) or super().response_change(request, obj)
+
+    def back_to_parent(self, request, obj):
+        """A saved citation returns to the claim or event it backs, where the editor was working."""
+        if {"_continue", "_addanother", "_popup", "_saveasnew"} & set(request.POST):
+            return None
+        parent = obj.claim or obj.event
+        self.message_user(request, f"Cited “{obj.excerpt[:60]}” from {obj.source}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse(f"admin:stories_{parent._meta.model_name}_change", args=[parent.pk]))
 
     def get_urls(self):
         return [

@@ -33,12 +33,14 @@ from stories.models import (
     Event,
     EventParticipation,
     Mention,
+    PublicationStatus,
     Source,
     SourceRevision,
     Story,
     Update,
     text_sha256,
 )
+from stories.permissions import publish_blockers
 
 from .limits import field_problem
 from .report import BundleError, ImportReport, atomic_unless_dry_run
@@ -71,7 +73,7 @@ UPDATE_FIELDS = (
     "posted_at", "headline", "body", "kind", "is_pinned", "image", "image_alt", "image_credit",
     "sequence", *PUBLISHING,
 )
-CITATION_FIELDS = ("excerpt", "start", "end", "is_stale")
+CITATION_FIELDS = ("excerpt", "start", "end", "is_stale", "relation")
 
 
 
@@ -130,6 +132,12 @@ def _values(model, names, entry: dict, where: str) -> dict:
     values = {name: _load_value(model, name, entry[name], where) for name in names}
     _check_fits(model, values, where)
     return values
+
+
+def _check_publishable(obj, where: str) -> None:
+    """The desk's publishing rule holds for a restored story too: a published claim or event is cited."""
+    if obj.status == PublicationStatus.PUBLISHED and (problems := publish_blockers(obj)):
+        raise BundleError(f"{where}: {' '.join(problems)}")
 
 
 def _check_fits(model, values: dict, where: str) -> None:
@@ -431,6 +439,7 @@ class _Importer:
                 )
                 self.count("participations", "created" if created else "unchanged")
             self._citations(entry, sources, where, event=event)
+            _check_publishable(event, where)
         return events
 
     def load_claims(self, story, actors, sources, events) -> dict[str, Claim]:
@@ -451,6 +460,7 @@ class _Importer:
             claims[key] = self.write("claims", self.by_key(Claim, "natural_key", key, story, "claim"), Claim,
                                      CLAIM_FIELDS, entry, where, **links)
             self._citations(entry, sources, where, claim=claims[key])
+            _check_publishable(claims[key], where)
         for entry in entries:
             wanted = [claims[k] for k in entry.get("contradicts", []) if k in claims]
             claim = claims[entry["key"]]

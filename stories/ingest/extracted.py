@@ -10,17 +10,22 @@ rejected candidate never comes back; mentions are made to match the text exactly
 from __future__ import annotations
 
 import hashlib
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Prefetch
 from simple_history.utils import bulk_create_with_history
 
 from stories import extraction
+from stories.extraction import matching
 from stories.models import (
     Actor,
     ActorAlias,
+    CandidateEvent,
     Citation,
+    CitationProposal,
     Claim,
     ClaimKind,
     Mention,
@@ -36,13 +41,66 @@ from .report import ImportReport
 
 @transaction.atomic
 def extract_source(*, source: Source, story: Story | None) -> ImportReport:
-    """Record the source's actor mentions and propose its quotes and figures for review (for
+    """Record the source's actor mentions; propose as citations its words that repeat claims the
+    story already has; propose its other quotes, figures and dated events for review (for
     `story`, or for whichever story the editor accepting them picks)."""
     report = ImportReport()
-    aliases = alias_map()
-    record_mentions(source=source, aliases=aliases, report=report)
-    propose_candidates(source=source, story=story, aliases=aliases, report=report)
+    read_source(source=source, story=story, aliases=alias_map(), report=report)
     return report
+
+
+def read_source(*, source: Source, story: Story | None, aliases: Mapping[str, int], report: ImportReport) -> None:
+    """Every reading of one source, in order (the importer calls this for each article too)."""
+    record_mentions(source=source, aliases=aliases, report=report)
+    propose_citations(source=source, story=story, report=report)
+    propose_candidates(source=source, story=story, aliases=aliases, report=report)
+    propose_events(source=source, story=story, report=report)
+
+
+def propose_citations(*, source: Source, story: Story | None, report: ImportReport) -> None:
+    """Claims of `story` this source repeats (the same quote, or the same figure in near-same
+    words), proposed as "also reported in this source" for an editor to confirm, once."""
+    if story is None:
+        return
+    claims = (
+        Claim.objects.filter(story=story, review_state=ReviewState.ACCEPTED)
+        .exclude(citations__source=source)
+        .prefetch_related(Prefetch("citations", queryset=Citation.objects.only("claim_id", "excerpt")))
+    )
+    folded, figures = matching.prepare(source.text)
+    known = set(CitationProposal.objects.filter(source=source).values_list("claim_id", "start", "end"))
+    for claim in claims:
+        found = matching.find_claim(source.text, matching.KnownClaim(
+            words=[c.excerpt for c in claim.citations.all()] + [claim.text],
+            stat_value=claim.stat_value if claim.kind == ClaimKind.STATISTIC else None,
+            stat_value_high=claim.stat_value_high, stat_unit=claim.stat_unit,
+        ), folded=folded, figures=figures)
+        if found is None or (claim.pk, found.start, found.end) in known:
+            continue
+        CitationProposal.objects.create(source=source, claim=claim, start=found.start, end=found.end,
+                                        excerpt=found.text, reason=found.reason)
+        report.count("proposed citations", "created")
+
+
+def propose_events(*, source: Source, story: Story | None, report: ImportReport) -> None:
+    """Dated sentences of the source as candidate events, dated against the source's own date."""
+    if source.source_published_at is None:
+        return
+    tz = story.tzinfo if story else zoneinfo.ZoneInfo("UTC")
+    new = []
+    for dated in extraction.find_dated_sentences(source.text, published_at=source.source_published_at, tz=tz):
+        key = _fingerprint(source, "event", source.text[dated.start:dated.end])
+        new.append(CandidateEvent(
+            story=story, source=source, start=dated.start, end=dated.end, excerpt=source.text[dated.start:dated.end],
+            title=dated.title[:300], occurred_at=dated.occurred_at, precision=dated.precision,
+            ends_at=dated.ends_at, ends_precision=dated.ends_precision or "", natural_key=key,
+        ))
+    known = set(CandidateEvent.objects.filter(natural_key__in=[c.natural_key for c in new])
+                .values_list("natural_key", flat=True))
+    fresh = list({c.natural_key: c for c in new if c.natural_key not in known}.values())
+    CandidateEvent.objects.bulk_create(fresh)
+    report.count("candidate events", "created", len(fresh))
+    report.count("candidate events", "unchanged", len(new) - len(fresh))
 
 
 def record_mentions(*, source: Source, aliases: Mapping[str, int], report: ImportReport) -> None:
@@ -60,7 +118,9 @@ def record_mentions(*, source: Source, aliases: Mapping[str, int], report: Impor
 
 def propose_candidates(*, source: Source, story: Story | None, aliases: Mapping[str, int], report: ImportReport) -> None:
     """Add the source's quotes and figures that no claim cites yet to the review queue, once."""
+    # Words already cited, or proposed as another source of a known claim, are not new claims.
     cited = [(c.start, c.end) for c in Citation.objects.filter(source=source, claim__isnull=False)]
+    cited += list(CitationProposal.objects.filter(source=source).values_list("start", "end"))
     candidates = [*_quote_candidates(source, aliases), *_figure_candidates(source)]
     fresh = [c for c in candidates if not any(s < c.end and c.start < e for s, e in cited)]
     known = set(Claim.objects.filter(natural_key__in=[c.key for c in fresh]).values_list("natural_key", flat=True))

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.utils import timezone
-from django.utils.text import slugify
 
 from stories.citations import nth_occurrence, relocate_citations
 from stories.models import (
@@ -29,13 +28,15 @@ from stories.models import (
     Story,
     Update,
     VerificationStatus,
+    unique_slug,
 )
+from stories.permissions import publish_blockers
 from stories.publishing import record_update_change
 from stories.review import record_status_change
 
 from .annotations import Annotation, Entry, parse_annotation
 from .articles import Article, parse_article
-from .extracted import alias_map, propose_candidates, record_mentions
+from .extracted import alias_map, read_source
 from .report import ImportReport, SeedError, run_import
 
 
@@ -117,8 +118,7 @@ class _Loader:
         aliases = alias_map()
         for article in self.seeds.articles:
             source = self.sources[article.name]
-            record_mentions(source=source, aliases=aliases, report=self.report)
-            propose_candidates(source=source, story=story_for_source.get(article.name), aliases=aliases, report=self.report)
+            read_source(source=source, story=story_for_source.get(article.name), aliases=aliases, report=self.report)
 
     # Sources
 
@@ -132,7 +132,7 @@ class _Loader:
         if source is None:
             source = Source(
                 imported_from=article.name, text=article.text,
-                slug=_unique_slug(Source, article.title),
+                slug=unique_slug(Source, article.title, fallback="source"),
                 status=PublicationStatus.PUBLISHED, published_at=timezone.now(), **fields,
             )
             source.save()
@@ -223,6 +223,7 @@ class _Loader:
                     event=event, actor=self._actor(annotation, entry, slug), defaults={"role": role}
                 )
             self.cite(annotation, entry, event=event)
+            self.check_publishable(annotation, entry, event)
         return event
 
     def load_claim(self, annotation: Annotation, entry: Entry, story: Story, events: dict) -> Claim:
@@ -237,6 +238,7 @@ class _Loader:
         claim, applied = self.upsert(Claim, claim, fields, entry, "claims")
         if applied:
             self.cite(annotation, entry, claim=claim)
+            self.check_publishable(annotation, entry, claim)
             record_status_change(
                 claim=claim, from_status=previous_status,
                 note=claim.verification_note or f"Set by the annotation {annotation.name}.",
@@ -252,6 +254,11 @@ class _Loader:
             update.events.set([events[key] for key in entry.links["events"]])
             record_update_change(update=update)
         return update
+
+    def check_publishable(self, annotation: Annotation, entry: Entry, obj) -> None:
+        """The desk's publishing rule holds for imports too: a published claim or event is cited."""
+        if obj.status == PublicationStatus.PUBLISHED and (problems := publish_blockers(obj)):
+            raise SeedError(annotation.name, f"{entry.where}: {' '.join(problems)}")
 
     def _actor(self, annotation: Annotation, entry: Entry, slug: str) -> Actor:
         actor = Actor.objects.filter(slug=slug).first()
@@ -280,11 +287,3 @@ class _Loader:
             kept.append(row.pk)
             self.report.count("citations", "created" if created else "unchanged")
         Citation.objects.filter(**target).exclude(pk__in=kept).delete()
-
-
-def _unique_slug(model, title: str) -> str:
-    base = slugify(title)[:180] or "source"
-    slug, n = base, 2
-    while model.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug

@@ -66,7 +66,12 @@ def claim_when(claim) -> SafeString:
 # Tags rather than included templates: they sit inside every claim, event and update card, and an
 # {% include %} per badge was a tenth of the story page's cold render.
 
-BACKING_TITLE = "Counted from the sources cited; copies of one wire story or press release count once."
+BACKING_TITLE = {
+    "confirmed": "Counted from sources an editor confirmed as independent evidence; copies of one wire story "
+                 "or press release count once.",
+    "reported": "Sources that carry these words. Repeating a claim is not confirming it.",
+    "unconfirmed": "No published source carries these words yet.",
+}
 
 
 @register.simple_tag
@@ -80,7 +85,12 @@ def status_badge(claim) -> SafeString:
 @register.simple_tag
 def backing_badge(backing) -> SafeString:
     """How well something is backed (confidence.Backing), as a badge."""
-    return format_html('<span class="backing backing--{}" title="{}">{}</span>', backing.level, BACKING_TITLE, backing.label)
+    badge = format_html(
+        '<span class="backing backing--{}" title="{}">{}</span>', backing.level, BACKING_TITLE[backing.level], backing.label
+    )
+    if backing.contradicted_by:
+        badge += format_html(' <span class="backing backing--contradicted">{}</span>', backing.contradiction_label)
+    return badge
 
 
 # --- Figures -------------------------------------------------------------------------------------

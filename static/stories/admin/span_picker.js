@@ -1,7 +1,9 @@
 /* Citation span picker: select words in the source text to set the excerpt and its offsets.
  *
- * Offsets are counted as the server counts them (Unicode code points, like Python's str),
- * not as JavaScript does (UTF-16 units), so a citation after an emoji is still exact.
+ * Works on the citation page and on every citation row of a claim's or event's form (rows added
+ * with "Add another citation" too). Offsets are counted as the server counts them (Unicode code
+ * points, like Python's str), not as JavaScript does (UTF-16 units), so a citation after an emoji
+ * is still exact.
  */
 (function () {
   "use strict";
@@ -10,17 +12,40 @@
     return Array.from(text).length;
   }
 
-  function init() {
-    var picker = document.getElementById("desk-span-picker");
-    if (!picker) return;
-    var form = picker.closest("form");
-    var source = form.querySelector("[name=source]");
-    var excerpt = form.querySelector("[name=excerpt]");
-    var start = form.querySelector("[name=start]");
-    var end = form.querySelector("[name=end]");
+  function pickerFor(group, excerpt) {
+    var picker = group.querySelector(".desk-span-picker");
+    if (picker) return picker;
+    picker = document.createElement("div");
+    picker.className = "desk-span-picker";
+    var status = document.createElement("p");
+    status.className = "help desk-span-status";
+    status.setAttribute("aria-live", "polite");
+    var pre = document.createElement("pre");
+    pre.className = "desk-source-text";
+    pre.tabIndex = 0;
+    picker.appendChild(status);
+    picker.appendChild(pre);
+    var row = excerpt.closest(".form-row") || excerpt.parentNode;
+    row.parentNode.insertBefore(picker, row.nextSibling);
+    return picker;
+  }
+
+  function bind(excerpt) {
+    if (excerpt.dataset.spanBound || excerpt.name.indexOf("__prefix__") !== -1) return;
+    excerpt.dataset.spanBound = "1";
+    var prefix = excerpt.name.slice(0, excerpt.name.length - "excerpt".length);
+    var form = excerpt.form;
+    var group = excerpt.closest(".inline-related") || form;
+    var field = function (name) {
+      return form.querySelector('[name="' + prefix + name + '"]');
+    };
+    var source = field("source");
+    var start = field("start");
+    var end = field("end");
+    var picker = pickerFor(group, excerpt);
     var pre = picker.querySelector(".desk-source-text");
     var status = picker.querySelector(".desk-span-status");
-    var urlTemplate = picker.dataset.textUrl;
+    var urlTemplate = excerpt.dataset.textUrl || picker.dataset.textUrl;
     var text = "";
 
     function say(message) {
@@ -54,9 +79,11 @@
       if (!source || !source.value) {
         text = "";
         pre.textContent = "";
+        pre.hidden = true;
         say("Choose a source, then select the words you are citing.");
         return;
       }
+      pre.hidden = false;
       say("Loading the source text…");
       fetch(urlTemplate.replace(/\/0\/$/, "/" + encodeURIComponent(source.value) + "/"), {
         credentials: "same-origin",
@@ -69,7 +96,7 @@
         .then(function (data) {
           text = data.text;
           var mark = render();
-          if (mark) mark.scrollIntoView({ block: "center" });
+          if (mark) pre.scrollTop = mark.offsetTop - pre.offsetTop - pre.clientHeight / 3;
           say("Select the words you are citing in “" + data.title + "”.");
         })
         .catch(function () {
@@ -112,9 +139,16 @@
     load();
   }
 
+  function bindAll(root) {
+    (root || document).querySelectorAll("textarea.desk-span-excerpt").forEach(bind);
+  }
+
+  document.addEventListener("formset:added", function (event) {
+    bindAll(event.target);
+  });
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
+    document.addEventListener("DOMContentLoaded", function () { bindAll(); });
   } else {
-    init();
+    bindAll();
   }
 })();
