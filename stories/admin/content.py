@@ -210,15 +210,36 @@ class SourceAdmin(DeskAdmin):
     list_display = ["title", "publisher", "kind", "published_display", "citation_total", "visibility"]
     list_filter = ["kind", "status", "publisher"]
     search_fields = ["title", "publisher", "text"]
-    readonly_fields = ["sha256", "imported_from"]
+    readonly_fields = ["sha256", "imported_from", "original_kept"]
     prepopulated_fields = {"slug": ["title"]}
-    fieldsets = [
-        (None, {"fields": ["title", "slug", "publisher", "author", "url", "kind", "source_published_at", "content_group"]}),
-        ("Text", {"fields": ["text", "review_for_story"], "description": "Citations point into this text by character "
-                  "offsets; if you change it, they are moved to their words or flagged as stale."}),
-        ("Publishing", {"fields": ["status", "published_at"]}),
-        ("Import", {"fields": ["sha256", "imported_from"], "classes": ["collapse"]}),
-    ]
+
+    def get_fieldsets(self, request, obj=None):
+        details = ["title", "slug", "publisher", "author", "url", "kind", "source_published_at", "content_group"]
+        if obj is None:
+            return [
+                ("Text", {"fields": ["url", "text", "upload"], "description": "Paste the article, upload it, or "
+                          "give its address: headline, publisher, author and date fill in from the file or "
+                          "page wherever you leave them empty."}),
+                (None, {"fields": [f for f in details if f != "url"]}),
+                ("Review", {"fields": ["review_for_story"]}),
+                ("Publishing", {"fields": ["status", "published_at"]}),
+            ]
+        return [
+            (None, {"fields": details}),
+            ("Text", {"fields": ["text", "review_for_story"], "description": "Citations point into this text by "
+                      "character offsets; if you change it, they are moved to their words or flagged as stale."}),
+            ("Publishing", {"fields": ["status", "published_at"]}),
+            ("Original", {"fields": ["original_kept"], "classes": ["collapse"]}),
+            ("Import", {"fields": ["sha256", "imported_from"], "classes": ["collapse"]}),
+        ]
+
+    @admin.display(description="Original")
+    def original_kept(self, obj):
+        if not obj.original:
+            return "None kept: the text was pasted or imported."
+        where = f" from {obj.original_url}" if obj.original_url else " (uploaded)"
+        return (f"{obj.original.name}, {obj.original_type or 'type unknown'}, kept "
+                f"{desk_time(obj.original_retrieved_at, obj.desk_tzinfo)}{where}")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
@@ -234,6 +255,8 @@ class SourceAdmin(DeskAdmin):
     def save_model(self, request, obj, form, change):
         before = getattr(form, "locked_current", None)
         super().save_model(request, obj, form, change)
+        if getattr(form, "reading", None) is not None:
+            self.message_user(request, found_on_page(form.reading), messages.INFO)
         if before is None or before.text != obj.text:
             # The same reading import_seeds gives an article: a source added here gets it too.
             report = extracted.extract_source(source=obj, story=form.cleaned_data.get("review_for_story"))
@@ -241,6 +264,13 @@ class SourceAdmin(DeskAdmin):
             named = report.total("created") - found
             self.message_user(request, f"Read “{obj}”: {found} new quotes and figures for the review queue, "
                                        f"{named} new mentions of actors.", messages.INFO)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if obj.original and not {"_addanother", "_popup"} & set(request.POST):
+            # Fetched or uploaded: show the editor what was filled in, on the source itself.
+            self.message_user(request, f"Added “{obj}”. Check the details below.", messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:stories_source_change", args=[obj.pk]))
+        return super().response_add(request, obj, post_url_continue)
 
     def get_changelist(self, request, **kwargs):
         return SourceChangeList
@@ -252,6 +282,17 @@ class SourceAdmin(DeskAdmin):
     @admin.display(description="Citations", ordering="citations_total")
     def citation_total(self, obj):
         return obj.citations_total
+
+
+def found_on_page(reading) -> str:
+    found = [f"{label} “{value}”" for label, value in
+             (("headline", reading.title), ("publisher", reading.publisher), ("author", reading.author)) if value]
+    if reading.published:
+        found.append(f"date {reading.published:%-d %B %Y}")
+    words = len(reading.text.split())
+    if not found:
+        return f"Took {words:,} words of text; it gives no headline, publisher, author or date."
+    return f"Took {words:,} words of text and found {', '.join(found)}; what you typed yourself was kept."
 
 
 class SourceChangeList(admin.views.main.ChangeList):

@@ -132,7 +132,7 @@ class _Loader:
         if source is None:
             source = Source(
                 imported_from=article.name, text=article.text,
-                slug=_unique_slug(Source, article.title),
+                slug=unique_slug(Source, article.title),
                 status=PublicationStatus.PUBLISHED, published_at=timezone.now(), **fields,
             )
             source.save()
@@ -282,7 +282,8 @@ class _Loader:
         Citation.objects.filter(**target).exclude(pk__in=kept).delete()
 
 
-def _unique_slug(model, title: str) -> str:
+def unique_slug(model, title: str) -> str:
+    """A slug for `title` that no row of `model` has yet ("talks-going-well", then "talks-going-well-2")."""
     base = slugify(title)[:180] or "source"
     slug, n = base, 2
     while model.objects.filter(slug=slug).exists():
