@@ -10,6 +10,9 @@ NEWSROOM_IMPORT_MAX_BYTES  largest article file import_seeds accepts (default 2 
 NEWSROOM_IMAGE_MAX_BYTES   largest image the desk accepts (default 10 MiB).
 NEWSROOM_IMAGE_MAX_PIXELS  most pixels (width × height) an image may have (default 40 million).
 NEWSROOM_DESK_TIME_ZONE    zone for times on objects without a story (default Europe/London).
+NEWSROOM_FETCH_TIMEOUT, _DEADLINE, _MAX_BYTES, _MAX_REDIRECTS  limits on pages the desk fetches.
+NEWSROOM_FETCH_ALLOW_PRIVATE  "1" lets the desk fetch private and local addresses (default off);
+NEWSROOM_FETCH_ALLOWED_NETWORKS  or only these comma-separated networks.
 DJANGO_PROXY_COUNT, DJANGO_TRUSTED_PROXIES  the proxies whose X-Forwarded-For hops name the client
                       (sign-in throttling); default none: the connecting address is the client.
 """
@@ -305,3 +308,20 @@ SPECTACULAR_SETTINGS = {
 NEWSROOM_IMAGE_MAX_BYTES = int(os.environ.get("NEWSROOM_IMAGE_MAX_BYTES", 10 * 1024 * 1024))
 NEWSROOM_IMAGE_MAX_PIXELS = int(os.environ.get("NEWSROOM_IMAGE_MAX_PIXELS", 40_000_000))
 NEWSROOM_DESK_TIME_ZONE = os.environ.get("NEWSROOM_DESK_TIME_ZONE", "Europe/London")
+
+# Pages the desk fetches when an editor gives a source's address (stories/ingest/fetching.py):
+# seconds to connect and between bytes, seconds for the whole fetch, the largest page, how many
+# redirects are followed. Private, loopback and link-local addresses are refused unless allowed
+# (a desk on an intranet; the tests' local server).
+NEWSROOM_FETCH_TIMEOUT = float(os.environ.get("NEWSROOM_FETCH_TIMEOUT", 10))
+NEWSROOM_FETCH_DEADLINE = float(os.environ.get("NEWSROOM_FETCH_DEADLINE", 30))
+NEWSROOM_FETCH_MAX_BYTES = int(os.environ.get("NEWSROOM_FETCH_MAX_BYTES", 5 * 1024 * 1024))
+NEWSROOM_FETCH_MAX_REDIRECTS = int(os.environ.get("NEWSROOM_FETCH_MAX_REDIRECTS", 5))
+NEWSROOM_FETCH_ALLOW_PRIVATE = env_flag("NEWSROOM_FETCH_ALLOW_PRIVATE", False)
+# Or allow only these private networks ("10.20.0.0/16"), everything else private still refused.
+NEWSROOM_FETCH_ALLOWED_NETWORKS = env_list("NEWSROOM_FETCH_ALLOWED_NETWORKS", "")
+for _network in NEWSROOM_FETCH_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"NEWSROOM_FETCH_ALLOWED_NETWORKS: {error}") from None

@@ -361,6 +361,15 @@ class Source(Publishable):
         help_text="Sources with the same group are copies of one wire story or press release "
         "and count as one independent source.",
     )
+    # The uploaded file or fetched page exactly as it came, so the text can be checked against it.
+    original = models.FileField(upload_to="sources/originals/", max_length=300, blank=True, editable=False)
+    original_type = models.CharField(
+        max_length=200, blank=True, editable=False, help_text="The original's content type, as sent."
+    )
+    original_url = models.URLField(
+        max_length=1000, blank=True, editable=False, help_text="Where the original was fetched from, after redirects."
+    )
+    original_retrieved_at = models.DateTimeField(null=True, blank=True, editable=False)
     history = HistoricalRecords(excluded_fields=["text"])
 
     objects = SourceQuerySet.as_manager()

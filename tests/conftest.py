@@ -63,3 +63,67 @@ def as_reporter(reporter):
     client = Client()
     client.force_login(reporter)
     return client
+
+
+class LocalSite:
+    """Pages served from a real HTTP server on 127.0.0.1, for the desk's fetcher to fetch.
+
+    `site.page("/a", body, content_type=…, status=…, headers=…, delay=…)` sets what a path answers;
+    `site.url("/a")` is its address. A delay sleeps before answering (for timeouts)."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        self.pages: dict[str, tuple] = {}
+        site = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                import time
+
+                status, headers, body, delay = site.pages.get(self.path, (404, {"Content-Type": "text/plain"}, b"Not found", 0))
+                if delay:
+                    time.sleep(delay)
+                try:
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the fetcher gave up first, as it should
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def page(self, path, body=b"", *, content_type="text/html; charset=utf-8", status=200, headers=None, delay=0):
+        body = body.encode() if isinstance(body, str) else body
+        self.pages[path] = (status, {"Content-Type": content_type, **(headers or {})}, body, delay)
+        return self.url(path)
+
+    def redirect(self, path, to, status=302):
+        self.pages[path] = (status, {"Location": to, "Content-Type": "text/plain"}, b"", 0)
+        return self.url(path)
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def local_site(settings):
+    """A local web server the fetcher may reach (NEWSROOM_FETCH_ALLOW_PRIVATE on)."""
+    settings.NEWSROOM_FETCH_ALLOW_PRIVATE = True
+    site = LocalSite()
+    yield site
+    site.close()

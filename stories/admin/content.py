@@ -7,8 +7,10 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.contrib.admin.utils import unquote
 from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
 
 from stories import merging, permissions
 from stories.citations import settle_relation
@@ -292,15 +294,36 @@ class SourceAdmin(DeskAdmin):
     list_display = ["title", "publisher", "kind", "published_display", "citation_total", "visibility"]
     list_filter = ["kind", "status", "publisher"]
     search_fields = ["title", "publisher", "text"]
-    readonly_fields = ["sha256", "imported_from"]
+    readonly_fields = ["sha256", "imported_from", "original_kept"]
     prepopulated_fields = {"slug": ["title"]}
-    fieldsets = [
-        (None, {"fields": ["title", "slug", "publisher", "author", "url", "kind", "source_published_at", "content_group"]}),
-        ("Text", {"fields": ["text", "review_for_story"], "description": "Citations point into this text by character "
-                  "offsets; if you change it, they are moved to their words or flagged as stale."}),
-        ("Publishing", {"fields": ["status", "published_at"]}),
-        ("Import", {"fields": ["sha256", "imported_from"], "classes": ["collapse"]}),
-    ]
+
+    def get_fieldsets(self, request, obj=None):
+        details = ["title", "slug", "publisher", "author", "url", "kind", "source_published_at", "content_group"]
+        if obj is None:
+            return [
+                ("Text", {"fields": ["url", "text", "upload"], "description": "Paste the article, upload it, or "
+                          "give its address: headline, publisher, author and date fill in from the file or "
+                          "page wherever you leave them empty."}),
+                (None, {"fields": [f for f in details if f != "url"]}),
+                ("Review", {"fields": ["review_for_story"]}),
+                ("Publishing", {"fields": ["status", "published_at"]}),
+            ]
+        return [
+            (None, {"fields": details}),
+            ("Text", {"fields": ["text", "review_for_story"], "description": "Citations point into this text by "
+                      "character offsets; if you change it, they are moved to their words or flagged as stale."}),
+            ("Publishing", {"fields": ["status", "published_at"]}),
+            ("Original", {"fields": ["original_kept"], "classes": ["collapse"]}),
+            ("Import", {"fields": ["sha256", "imported_from"], "classes": ["collapse"]}),
+        ]
+
+    @admin.display(description="Original")
+    def original_kept(self, obj):
+        if not obj.original:
+            return "None kept: the text was pasted or imported."
+        where = f" from {obj.original_url}" if obj.original_url else " (uploaded)"
+        return (f"{obj.original.name}, {obj.original_type or 'type unknown'}, kept "
+                f"{desk_time(obj.original_retrieved_at, obj.desk_tzinfo)}{where}")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
@@ -316,13 +339,34 @@ class SourceAdmin(DeskAdmin):
     def save_model(self, request, obj, form, change):
         before = getattr(form, "locked_current", None)
         super().save_model(request, obj, form, change)
+        if getattr(form, "reading", None) is not None:
+            self.message_user(request, found_on_page(form.reading), messages.INFO)
         if before is None or before.text != obj.text:
             # The same reading import_seeds gives an article: a source added here gets it too.
             report = extracted.extract_source(source=obj, story=form.cleaned_data.get("review_for_story"))
-            found = report.counts.get("candidate claims", {}).get("created", 0)
-            named = report.total("created") - found
-            self.message_user(request, f"Read “{obj}”: {found} new quotes and figures for the review queue, "
-                                       f"{named} new mentions of actors.", messages.INFO)
+            created = {noun: report.counts.get(noun, {}).get("created", 0) for noun in (
+                "candidate claims", "candidate events", "proposed citations", "mentions")}
+            obj.proposals_found = sum(n for noun, n in created.items() if noun != "mentions")
+            self.message_user(
+                request,
+                f"Read “{obj}”: {created['candidate claims']} quotes and figures, {created['candidate events']} "
+                f"dated events and {created['proposed citations']} passages repeating the story's claims for the "
+                f"review queue; {created['mentions']} mentions of actors.", messages.INFO,
+            )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(obj, "proposals_found", 0) and not {"_continue", "_addanother", "_popup"} & set(request.POST):
+            # The next step is deciding what the source gave: straight to those proposals.
+            self.message_user(request, format_html(
+                'Added <a href="{}">“{}”</a> (check the details read from it there).',
+                reverse("admin:stories_source_change", args=[obj.pk]), obj,
+            ), messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:stories_claim_review") + f"?source={obj.pk}")
+        if obj.original and not {"_addanother", "_popup"} & set(request.POST):
+            # Fetched or uploaded: show the editor what was filled in, on the source itself.
+            self.message_user(request, f"Added “{obj}”. Check the details below.", messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:stories_source_change", args=[obj.pk]))
+        return super().response_add(request, obj, post_url_continue)
 
     def get_changelist(self, request, **kwargs):
         return SourceChangeList
@@ -334,6 +378,17 @@ class SourceAdmin(DeskAdmin):
     @admin.display(description="Citations", ordering="citations_total")
     def citation_total(self, obj):
         return obj.citations_total
+
+
+def found_on_page(reading) -> str:
+    found = [f"{label} “{value}”" for label, value in
+             (("headline", reading.title), ("publisher", reading.publisher), ("author", reading.author)) if value]
+    if reading.published:
+        found.append(f"date {reading.published:%-d %B %Y}")
+    words = len(reading.text.split())
+    if not found:
+        return f"Took {words:,} words of text; it gives no headline, publisher, author or date."
+    return f"Took {words:,} words of text and found {', '.join(found)}; what you typed yourself was kept."
 
 
 class SourceChangeList(admin.views.main.ChangeList):

@@ -8,19 +8,26 @@ whether this user may make this change. Writes then go through `publishing.save_
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, time
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.admin import widgets as admin_widgets
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.urls import reverse_lazy
 from django.utils.html import format_html
+from django.utils.text import slugify
 
 from stories import images, locking, permissions, publishing
 from stories.citations import locate_excerpt
 from stories.dates import format_moment, moment_as_written, parse_moment
+from stories.ingest import fetching, pages
 from stories.models import (
     Actor,
     Citation,
@@ -33,6 +40,7 @@ from stories.models import (
     Story,
     Update,
     VerificationStatus,
+    unique_slug,
 )
 
 IMAGE_ALT_FIELDS = {"lead_image": "lead_image_alt", "photo": "photo_alt", "image": "image_alt"}
@@ -255,21 +263,120 @@ class ActorForm(DeskForm):
 
 
 class SourceForm(DeskForm):
-    url = forms.URLField(max_length=1000, required=False, assume_scheme="https")
+    """A source pasted, uploaded or fetched by its address, in one step. What the file or page says
+    (headline, publisher, author, date) fills only the fields the editor left blank."""
+
+    url = forms.URLField(
+        max_length=1000, required=False, assume_scheme="https", label="Address",
+        widget=forms.URLInput(attrs={"class": "vURLField"}), help_text="Where the article is on the web.",
+    )
+    upload = forms.FileField(
+        required=False, label="Or upload a file",
+        help_text="A .txt, .md or .html file; its text, headline and details fill in what you left blank.",
+    )
     review_for_story = forms.ModelChoiceField(
         Story.objects.order_by("-is_live", "-published_at", "-pk"), required=False,
         label="Review its quotes for",
         help_text="Saving reads the text for quotes, figures and the actors it names; the quotes and "
                   "figures go to this story's review queue.",
     )
+    reading = None  # what the upload or the fetched page said, when there was one
 
     class Meta:
         model = Source
         fields = "__all__"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields.pop("upload", None)
+            return
+        for name in ("title", "slug", "text"):
+            if name in self.fields:
+                self.fields[name].required = False
+        if "url" in self.fields:
+            self.fields["url"].help_text = "Where the article is on the web. Leave the text empty and the desk fetches it."
+        if "text" in self.fields:
+            self.fields["text"].help_text = "Paste the article here, or leave it empty to fetch the address above or upload a file."
+        if "slug" in self.fields:
+            self.fields["slug"].help_text = "Made from the headline if left empty."
+
     def clean_text(self):
         # Browsers send a textarea's line breaks as CRLF; the importer stores LF, and offsets count them.
-        return self.cleaned_data["text"].replace("\r\n", "\n")
+        return (self.cleaned_data["text"] or "").replace("\r\n", "\n")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None and not self.errors:
+            self.take_in(cleaned)
+        return cleaned
+
+    def take_in(self, cleaned: dict) -> None:
+        """Read the upload or fetch the address, keep the original, and fill the blank fields."""
+        upload, url, pasted = cleaned.get("upload"), cleaned.get("url"), cleaned.get("text", "").strip()
+        if upload and pasted:
+            self.add_error("upload", "Paste the text or upload a file, not both.")
+            return
+        try:
+            if upload:
+                data = upload.read(settings.NEWSROOM_FETCH_MAX_BYTES + 1)
+                reading = pages.read_upload(data=data, name=upload.name)
+                original = Original(data=data, name=upload.name, content_type=upload.content_type or "", url="")
+            elif url and not pasted:
+                page = fetching.fetch_page(url=url)
+                reading = pages.read_fetched(page=page)
+                original = Original(data=page.body, name=_original_name(page), content_type=page.content_type,
+                                    url=page.url)
+            elif not pasted:
+                self.add_error("text", "Paste the article’s text, upload a file, or give its address to fetch it from.")
+                return
+            else:
+                reading, original = None, None
+        except (fetching.FetchError, pages.PageError) as problem:
+            self.add_error("upload" if upload else "url", str(problem))
+            return
+        if reading is not None:
+            self.reading = reading
+            cleaned["text"] = reading.text
+            for name in ("title", "publisher", "author"):
+                if not cleaned.get(name):
+                    cleaned[name] = getattr(reading, name)[: Source._meta.get_field(name).max_length]
+            if cleaned.get("source_published_at") is None and reading.published is not None:
+                cleaned["source_published_at"] = self.moment_of(reading.published, cleaned.get("review_for_story"))
+            self.keep_original(original)
+        if not cleaned.get("title"):
+            self.add_error("title", "No headline was found in it: type one." if reading else "Give the source a headline.")
+        elif not cleaned.get("slug"):
+            cleaned["slug"] = unique_slug(Source, cleaned["title"])
+
+    def keep_original(self, original: Original) -> None:
+        source = self.instance
+        # Written to storage only when the source is saved: a refused form leaves no file behind.
+        source.original = ContentFile(original.data, name=original.name)
+        source.original_type = original.content_type[:200]
+        source.original_url = original.url[:1000]
+        source.original_retrieved_at = timezone.now()
+
+    @staticmethod
+    def moment_of(published, story: Story | None) -> datetime:
+        if isinstance(published, datetime):
+            return published
+        # A day without a time: its start in the story's zone (the desk's zone while no story is chosen).
+        zone = story.tzinfo if story is not None else timezone.get_current_timezone()
+        return datetime.combine(published, time(), tzinfo=zone)
+
+
+@dataclass(frozen=True)
+class Original:
+    data: bytes
+    name: str
+    content_type: str
+    url: str
+
+
+def _original_name(page: fetching.FetchedPage) -> str:
+    stem = slugify(PurePosixPath(urlsplit(page.url).path).stem or urlsplit(page.url).hostname or "page")[:80] or "page"
+    return f"{stem}.{'txt' if page.media_type == 'text/plain' else 'html'}"
 
 
 class EventForm(MomentFormMixin, DeskForm):

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stories', '0010_flat_story_page_indexes'),
+        ('stories', '0011_source_original'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
