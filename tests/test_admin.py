@@ -843,7 +843,7 @@ def test_story_desk_and_review_queue_render_for_an_editor(editor_browser, live_s
 
     page.goto(live_server.url + admin_url(story))
     page.wait_for_selector(".desk-panel")
-    assert page.locator(".desk-post-update").count() == 1
+    assert page.locator("#quick-post").count() == 1 and page.locator(".desk-add-source").count() == 1
     page.screenshot(path=ARTIFACTS / "admin-story-desk.png", full_page=True)
 
     page.goto(live_server.url + reverse("admin:stories_claim_review"))

@@ -22,7 +22,7 @@ from stories.models import (
     VerificationStatus,
 )
 
-from .factories import cite, draft, errors_on, make_claim, make_source, make_story
+from .factories import cite, draft, errors_on, form_data, make_claim, make_source, make_story
 from .test_admin import submit
 
 pytestmark = pytest.mark.django_db
@@ -244,3 +244,30 @@ def test_an_event_added_from_the_desk_returns_there_with_what_readers_see(as_edi
     assert response["Location"] == reverse("admin:stories_story_change", args=[story.pk])
     follow = as_editor.get(response["Location"]).content.decode()
     assert "Added “Talks resume”. It is live on the story page." in follow
+
+
+def test_an_update_posted_from_the_desk_is_live_and_the_desk_says_so(as_editor, editor):
+    from stories.models import Update
+
+    story = make_story()
+    desk = reverse("admin:stories_story_change", args=[story.pk])
+    data = form_data(as_editor.get(desk), "quick-post")
+    assert data["publish_now"] == ["on"]  # an editor's update goes out unless they untick it
+    response = as_editor.post(reverse("admin:stories_story_post_update", args=[story.pk]), {
+        **data, "headline": "Talks end", "body": "Both sides left Lancaster House."})
+    assert response["Location"] == desk
+    update = Update.objects.published().get(headline="Talks end")
+    assert (update.author, update.story) == (editor, story)
+    assert "Posted “Talks end”. It is live on the story page." in as_editor.get(desk).content.decode()
+
+
+def test_a_reporter_posting_from_the_desk_leaves_a_draft(as_reporter):
+    from stories.models import Update
+
+    story = make_story()
+    desk = reverse("admin:stories_story_change", args=[story.pk])
+    page = as_reporter.get(desk).content.decode()
+    assert 'name="publish_now"' not in page
+    as_reporter.post(reverse("admin:stories_story_post_update", args=[story.pk]),
+                     {"headline": "Talks end", "body": "Both sides left.", "publish_now": "on"})
+    assert Update.objects.get(headline="Talks end").status == PublicationStatus.DRAFT

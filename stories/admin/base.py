@@ -167,13 +167,16 @@ class DeskAdmin(CheckedInputs, SimpleHistoryAdmin):
     def response_change(self, request, obj):
         return self.back_to_desk(request, obj, "Saved") or super().response_change(request, obj)
 
-    def back_to_desk(self, request, obj, verb: str):
-        story_id = getattr(obj, "story_id", None)
-        if (
-            story_id is None or request.GET.get("story") != str(story_id)
-            or {"_continue", "_addanother", "_popup", "_saveasnew"} & set(request.POST)
-        ):
-            return None
+    def back_to_desk(self, request, obj, verb: str, story_id: int | None = None):
+        """Back to the story desk (the page was opened from it, or `story_id` says so), saying what
+        readers now see."""
+        if story_id is None:
+            story_id = getattr(obj, "story_id", None)
+            if (
+                story_id is None or request.GET.get("story") != str(story_id)
+                or {"_continue", "_addanother", "_popup", "_saveasnew"} & set(request.POST)
+            ):
+                return None
         if obj.is_published():
             note = "It is live on the story page."
         elif obj.is_scheduled():

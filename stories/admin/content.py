@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.contrib.admin.utils import unquote
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
-from stories import merging, permissions
+from stories import merging, permissions, publishing
 from stories.citations import settle_relation
 from stories.ingest import extracted
 from stories.models import (
@@ -180,7 +182,44 @@ class StoryAdmin(DeskAdmin):
         extra_context = dict(extra_context or {})
         if story is not None:
             extra_context["desk"] = self.desk_summary(request, story)
+            extra_context.setdefault("quick_update", desk_forms.QuickUpdateForm(
+                initial={"publish_now": permissions.can_publish(request.user, Update)}
+            ))
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/post-update/", self.admin_site.admin_view(self.post_update_view),
+                 name="stories_story_post_update"),
+            *super().get_urls(),
+        ]
+
+    def post_update_view(self, request, pk):
+        """Post an update from the desk without leaving it, through the same service as the update form."""
+        story = get_object_or_404(Story, pk=pk)
+        if request.method != "POST" or not self.admin_site._registry[Update].has_add_permission(request):
+            raise PermissionDenied
+        form = desk_forms.QuickUpdateForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            update = Update(story=story, headline=data["headline"], body=data["body"], author=request.user,
+                            is_pinned=data["is_pinned"])
+            if data["publish_now"] and permissions.can_publish(request.user, Update):
+                update.status, update.published_at = PublicationStatus.PUBLISHED, timezone.now()
+            try:
+                update.full_clean(exclude=["sequence", "seed_key"])
+                publishing.save_from_desk(obj=update, user=request.user, before=None)
+            except (ValidationError, PermissionDenied) as refused:
+                messages_of = refused.messages if isinstance(refused, ValidationError) else [str(refused)]
+                for message in messages_of:
+                    form.add_error(None, message)
+            else:
+                return self.back_to_desk(request, update, "Posted", story_id=story.pk)
+        self.message_user(request, "The update was not posted: " + " ".join(
+            f"{'' if name == '__all__' else form.fields[name].label + ': '}{' '.join(errors)}"
+            for name, errors in form.errors.items()
+        ), messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:stories_story_change", args=[story.pk]))
 
     def desk_summary(self, request, story: Story) -> dict:
         """What the story page shows an editor: counts and the latest of each kind, links to the rest."""
@@ -219,6 +258,8 @@ class StoryAdmin(DeskAdmin):
             "claims_url": changelist(Claim, review_state="all"),
             "review_url": reverse("admin:stories_claim_review"),
             "can_add_update": self.admin_site._registry[Update].has_add_permission(request),
+            "can_publish_updates": permissions.can_publish(request.user, Update),
+            "add_source_url": reverse("admin:stories_source_add") + f"?story={story.pk}",
         }
 
 
@@ -294,8 +335,11 @@ class SourceAdmin(DeskAdmin):
     list_display = ["title", "publisher", "kind", "published_display", "citation_total", "visibility"]
     list_filter = ["kind", "status", "publisher"]
     search_fields = ["title", "publisher", "text"]
-    readonly_fields = ["sha256", "imported_from", "original_kept"]
+    readonly_fields = ["sha256", "imported_from", "original_kept", "make_from_words"]
     prepopulated_fields = {"slug": ["title"]}
+
+    class Media:
+        js = ["stories/admin/make_from_words.js"]
 
     def get_fieldsets(self, request, obj=None):
         details = ["title", "slug", "publisher", "author", "url", "kind", "source_published_at", "content_group"]
@@ -310,12 +354,25 @@ class SourceAdmin(DeskAdmin):
             ]
         return [
             (None, {"fields": details}),
-            ("Text", {"fields": ["text", "review_for_story"], "description": "Citations point into this text by "
+            ("Text", {"fields": ["text", "make_from_words", "review_for_story"], "description": "Citations point into this text by "
                       "character offsets; if you change it, they are moved to their words or flagged as stale."}),
             ("Publishing", {"fields": ["status", "published_at"]}),
             ("Original", {"fields": ["original_kept"], "classes": ["collapse"]}),
             ("Import", {"fields": ["sha256", "imported_from"], "classes": ["collapse"]}),
         ]
+
+    @admin.display(description="From the selected words")
+    def make_from_words(self, obj):
+        """Select words in the text above, then make a claim or an event cited to them."""
+        if obj is None or obj.pk is None:
+            return "Save the source first."
+        return format_html(
+            '<span data-make-from-words data-source="{}">'
+            '<button type="button" class="button" data-target="{}">Make a claim</button> '
+            '<button type="button" class="button" data-target="{}">Make an event</button> '
+            '<span class="help desk-make-status" aria-live="polite">Select words in the text, then choose.</span></span>',
+            obj.pk, reverse("admin:stories_claim_add"), reverse("admin:stories_event_add"),
+        )
 
     @admin.display(description="Original")
     def original_kept(self, obj):

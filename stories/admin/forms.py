@@ -571,6 +571,18 @@ class CitationForm(forms.ModelForm):
 # --- Forms for desk actions --------------------------------------------------------------------
 
 
+class QuickUpdateForm(forms.Form):
+    """Post an update from the story desk in one step: its words, a pin, and whether it goes out now."""
+
+    headline = forms.CharField(max_length=300, widget=forms.TextInput(attrs={"class": "vTextField"}))
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+    is_pinned = forms.BooleanField(required=False, label="Pin it")
+    publish_now = forms.BooleanField(
+        required=False, initial=True, label="Publish now",
+        help_text="Unticked, it is saved as a draft for the desk to finish.",
+    )
+
+
 class VerificationForm(forms.Form):
     note = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
