@@ -1144,13 +1144,17 @@ class Update(Publishable):
         return max([super().last_changed_for_readers(), *(c.corrected_at for c in self.corrections.all())])
 
     @cached_property
-    def backing(self) -> Backing:
-        """How well the update is backed: the citations of the claims and events it reports.
+    def backing(self) -> Backing | None:
+        """How well the update is backed: the citations of the claims and events it reports; None
+        for an update that links none (it makes no sourced claim, so it gets no badge).
 
         Prefetch `claims` and `events` (reader-visible) with their `citations`, as `for_list()` does.
         """
-        citations = [c for claim in self.claims.all() for c in claim.citations.all()]
-        citations += [c for event in self.events.all() for c in event.citations.all()]
+        claims, events = self.claims.all(), self.events.all()
+        if not claims and not events:
+            return None
+        citations = [c for claim in claims for c in claim.citations.all()]
+        citations += [c for event in events for c in event.citations.all()]
         return backing_for(citations)
 
 

@@ -135,3 +135,8 @@ def test_imported_citations_report_a_seed_claim_until_an_editor_confirms_them(dj
     exports = Claim.objects.for_list().get(natural_key__endswith="china-exports-to-us-fell")
     assert lions_share.backing.label == "Reported in 2 sources"
     assert exports.backing.label == "Reported in 1 source"
+
+
+def test_an_update_linking_no_claim_or_event_gets_no_badge_rather_than_no_source():
+    update = make_update(story=make_story())
+    assert Update.objects.for_list().get(pk=update.pk).backing is None

@@ -83,7 +83,8 @@ def test_london_story_page_shows_what_happened_who_and_how_we_know(client, seeds
     assert "Scott Bessent" in page and "US Treasury Secretary" in page
     assert "34.5%" in page and "Fall in China’s exports to the US" in page
     assert "70–90%" in page
-    assert "Confirmed by 2 independent sources" in page  # the lion's-share claim, two articles
+    # The lion's-share claim, in both articles; no editor has confirmed either as independent evidence.
+    assert "Reported in 2 sources" in page and "Confirmed by" not in page
 
 
 def test_london_timeline_draws_the_truce_as_a_span_with_month_precision(client, seeds):
@@ -159,8 +160,7 @@ def test_claim_page_shows_the_excerpt_in_its_source_and_links_to_the_spot(client
     assert "<mark>China’s Exports to US fell 34.5% in May—the steepest drop since the COVID‑19 lockdown era.</mark>" in html
     page = text_of(response)
     assert "34.5% May 2025" in page
-    assert "Single source so far" in page
-    assert "Single source" in page
+    assert "Reported in 1 source" in page
 
 
 def test_claim_page_for_statistic_shows_competing_figures_side_by_side(client, seeds):
@@ -294,11 +294,12 @@ def test_story_page_shows_pinned_update_first_each_with_permalink(client):
     assert f'data-story-slug="{story.slug}"' in html
 
 
-def test_update_shows_its_backing_claims_and_corrections(client):
+def test_update_shows_its_backing_claims_and_corrections(client, editor):
     story = make_story()
-    claim = make_claim(story=story, text="Exports fell")
-    cite(make_source(), "Exports fell 34.5% in May.", claim=claim)
-    cite(make_source(text="Elsewhere: Exports fell 34.5% in May."), "Exports fell 34.5% in May.", claim=claim)
+    claim = make_claim(story=story, text="Exports fell", verification_status=VerificationStatus.CORROBORATED)
+    cite(make_source(), "Exports fell 34.5% in May.", claim=claim, confirmed_by=editor)
+    cite(make_source(text="Elsewhere: Exports fell 34.5% in May."), "Exports fell 34.5% in May.", claim=claim,
+         confirmed_by=editor)
     update = make_update(story=story, headline="Trade figures")
     update.claims.add(claim)
     Correction.objects.create(update=update, note="An earlier version gave the wrong month.")
@@ -457,7 +458,7 @@ def test_unpublished_actor_and_source_are_404_and_absent(client, state):
     assert "Hidden Person" not in html_of(client.get(story.get_absolute_url()))
     assert "Hidden Person" not in html_of(client.get(event.get_absolute_url()))
     claim_page = text_of(client.get(claim.get_absolute_url()))
-    assert source.title not in claim_page and "Unconfirmed" in claim_page
+    assert source.title not in claim_page and "No published source yet" in claim_page
 
 
 def test_update_under_another_storys_slug_is_404(client):

@@ -84,7 +84,9 @@ def status_badge(claim) -> SafeString:
 
 @register.simple_tag
 def backing_badge(backing) -> SafeString:
-    """How well something is backed (confidence.Backing), as a badge."""
+    """How well something is backed (confidence.Backing), as a badge; nothing for no backing (None)."""
+    if backing is None:
+        return SafeString("")
     badge = format_html(
         '<span class="backing backing--{}" title="{}">{}</span>', backing.level, BACKING_TITLE[backing.level], backing.label
     )
