@@ -57,12 +57,14 @@ class LocalSite:
         import threading
 
         self.pages: dict[str, tuple] = {}
+        self.requested: list[str] = []  # every path asked for, in order
         site = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 import time
 
+                site.requested.append(self.path)
                 status, headers, body, delay = site.pages.get(self.path, (404, {"Content-Type": "text/plain"}, b"Not found", 0))
                 if delay:
                     time.sleep(delay)
