@@ -91,8 +91,8 @@ class LocalSite:
         self.pages[path] = (status, {"Content-Type": content_type, **(headers or {})}, body, delay)
         return self.url(path)
 
-    def redirect(self, path, to, status=302):
-        self.pages[path] = (status, {"Location": to, "Content-Type": "text/plain"}, b"", 0)
+    def redirect(self, path, to, status=302, delay=0):
+        self.pages[path] = (status, {"Location": to, "Content-Type": "text/plain"}, b"", delay)
         return self.url(path)
 
     def url(self, path):
