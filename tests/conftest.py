@@ -76,12 +76,14 @@ class LocalSite:
         import threading
 
         self.pages: dict[str, tuple] = {}
+        self.requested: list[str] = []  # every path asked for, in order
         site = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 import time
 
+                site.requested.append(self.path)
                 status, headers, body, delay = site.pages.get(self.path, (404, {"Content-Type": "text/plain"}, b"Not found", 0))
                 if delay:
                     time.sleep(delay)
@@ -108,8 +110,8 @@ class LocalSite:
         self.pages[path] = (status, {"Content-Type": content_type, **(headers or {})}, body, delay)
         return self.url(path)
 
-    def redirect(self, path, to, status=302):
-        self.pages[path] = (status, {"Location": to, "Content-Type": "text/plain"}, b"", 0)
+    def redirect(self, path, to, status=302, delay=0):
+        self.pages[path] = (status, {"Location": to, "Content-Type": "text/plain"}, b"", delay)
         return self.url(path)
 
     def url(self, path):

@@ -127,6 +127,7 @@ def test_a_source_added_by_its_address_is_fetched_read_kept_and_extracted(editor
     assert quote.text == "We have reached a framework to implement the Geneva consensus,"
     assert quote.claimant == lutnick and quote.story == story
     assert Mention.objects.filter(source=source, actor=lutnick).exists()
+    assert local_site.requested == ["/2025/06/10/framework"]  # once, before the save, not again by the form
     page = response.content.decode()
     # What it gave is waiting in the review queue, with a link back to check the details read.
     assert response.redirect_chain[-1][0] == reverse("admin:stories_claim_review") + f"?source={source.pk}"

@@ -123,3 +123,12 @@ def test_error_answers_are_refused(local_site, status):
 def test_addresses_that_are_not_plain_web_addresses_are_refused(url):
     with pytest.raises(FetchError):
         fetch_page(url=url)
+
+
+def test_a_chain_of_slow_redirects_stops_at_the_deadline(local_site, settings):
+    settings.NEWSROOM_FETCH_DEADLINE = 0.5
+    for n in range(3):
+        local_site.redirect(f"/slow{n}", f"/slow{n + 1}", delay=0.3)
+    local_site.page("/slow3", PAGE)
+    with pytest.raises(FetchError, match="took longer than 0.5 seconds"):
+        fetch_page(url=local_site.url("/slow0"))

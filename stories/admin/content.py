@@ -393,6 +393,18 @@ class SourceAdmin(DeskAdmin):
             initial["review_for_story"] = request.GET["story"]
         return initial
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id is None and self.has_add_permission(request):
+            # Fetch before admin opens its transaction: on SQLite that holds the write lock, and
+            # every other editor's save would wait on a slow site for as long as the fetch takes.
+            request.desk_fetched = desk_forms.SourceForm.fetch_ahead(request.POST, request.FILES)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        fetched = getattr(request, "desk_fetched", None)
+        return type(form.__name__, (form,), {"fetched": fetched}) if fetched is not None else form
+
     def save_model(self, request, obj, form, change):
         before = getattr(form, "locked_current", None)
         super().save_model(request, obj, form, change)

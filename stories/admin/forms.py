@@ -281,6 +281,7 @@ class SourceForm(DeskForm):
                   "figures go to this story's review queue.",
     )
     reading = None  # what the upload or the fetched page said, when there was one
+    fetched = None  # the page (or the reason it could not be had), fetched before the form was built
 
     class Meta:
         model = Source
@@ -305,6 +306,30 @@ class SourceForm(DeskForm):
         # Browsers send a textarea's line breaks as CRLF; the importer stores LF, and offsets count them.
         return (self.cleaned_data["text"] or "").replace("\r\n", "\n")
 
+    @classmethod
+    def fetch_ahead(cls, data, files) -> fetching.FetchedPage | fetching.FetchError | None:
+        """Fetch the page this posted add form asks for (address given, no text, no file), if any."""
+        if (data.get("text") or "").strip() or files.get("upload"):
+            return None
+        try:
+            url = cls.base_fields["url"].clean(data.get("url", ""))
+        except ValidationError:
+            return None  # the form says what is wrong with it
+        if not url:
+            return None
+        try:
+            return fetching.fetch_page(url=url)
+        except fetching.FetchError as problem:
+            return problem
+
+    def fetch(self, url: str) -> fetching.FetchedPage:
+        fetched = self.fetched
+        if isinstance(fetched, fetching.FetchError):
+            raise fetched
+        if fetched is not None and fetched.requested_url == url:
+            return fetched
+        return fetching.fetch_page(url=url)
+
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk is None and not self.errors:
@@ -323,7 +348,7 @@ class SourceForm(DeskForm):
                 reading = pages.read_upload(data=data, name=upload.name)
                 original = Original(data=data, name=upload.name, content_type=upload.content_type or "", url="")
             elif url and not pasted:
-                page = fetching.fetch_page(url=url)
+                page = self.fetch(url)
                 reading = pages.read_fetched(page=page)
                 original = Original(data=page.body, name=_original_name(page), content_type=page.content_type,
                                     url=page.url)

@@ -66,6 +66,8 @@ def fetch_page(*, url: str) -> FetchedPage:
         client.pool_classes_by_scheme = {"http": CheckedHTTPPool, "https": CheckedHTTPSPool}
         for _ in range(settings.NEWSROOM_FETCH_MAX_REDIRECTS + 1):
             _check_scheme(current)
+            if time.monotonic() > deadline:
+                raise FetchError(f"{url} took longer than {settings.NEWSROOM_FETCH_DEADLINE:g} seconds to reach.")
             response = _open(client, current)
             try:
                 if response.status in REDIRECTS:
@@ -80,7 +82,8 @@ def fetch_page(*, url: str) -> FetchedPage:
                     continue
                 return _read_page(response, requested=url, url=current, deadline=deadline)
             finally:
-                response.release_conn()
+                # Closed, not returned to the pool: a redirect's unread body is never read.
+                response.close()
     raise FetchError(
         f"{url} redirects more than {settings.NEWSROOM_FETCH_MAX_REDIRECTS} times; give the page's final address."
     )
