@@ -31,7 +31,7 @@ from .models import (
     visible_to_readers,
 )
 from .permissions import can_publish, check_desk_change, publish_blockers, require
-from .review import record_status_change
+from .review import check_status_note, record_status_change
 
 CORRECTION_PREFIX = "Correction: an earlier version of this update said "
 
@@ -92,6 +92,8 @@ def save_from_desk(
     change to an update moves the poll cursor.
     """
     check_desk_change(user=user, before=before, after=obj)
+    if isinstance(obj, Claim):
+        check_status_note(before=before, after=obj)
     if obj.status == PublicationStatus.PUBLISHED and obj.published_at is None:
         obj.published_at = timezone.now()
     correcting = isinstance(obj, Update) and before is not None and is_correction(before, obj)

@@ -500,12 +500,69 @@ def test_bulk_verification_asks_for_a_note_then_records_who_and_when(as_editor, 
     assert all(abs(c.changed_at - timezone.now()) < timedelta(minutes=1) for c in changes)
 
 
-def test_changing_a_status_in_the_claim_list_keeps_its_history(as_editor, editor):
+def test_the_claim_list_changes_a_status_only_through_the_action_that_asks_for_a_note(as_editor):
     claim = make_claim(verification_status=VerificationStatus.UNVERIFIED)
+    page = as_editor.get(admin_url(Claim, "changelist")).content.decode()
+    assert 'name="form-0-verification_status"' not in page
     submit(as_editor, admin_url(Claim, "changelist"),
            {"form-0-verification_status": "corroborated", "_save": "Save"}, form_id="changelist-form")
+    assert Claim.objects.get(pk=claim.pk).verification_status == VerificationStatus.UNVERIFIED
+    assert not ClaimStatusChange.objects.exists()
+
+
+def test_bulk_verification_replaces_the_note_readers_see(as_editor):
+    claim = make_claim(text="One", verification_note="No second source yet.")
+    data = {"action": "mark_disputed", "_selected_action": [claim.pk]}
+    confirm = as_editor.post(admin_url(Claim, "changelist"), data).content.decode()
+    assert "No second source yet." in confirm  # the note about to be replaced is shown
+
+    as_editor.post(admin_url(Claim, "changelist"), {**data, "apply": "1", "note": "Beijing denies it."})
+
+    claim.refresh_from_db()
+    assert (claim.verification_status, claim.verification_note) == ("disputed", "Beijing denies it.")
+    assert as_editor.get(claim.get_absolute_url()).content.decode().count("No second source yet.") == 0
+
+
+def test_bulk_verification_without_a_note_asks_again_and_changes_nothing(as_editor):
+    claim = make_claim(verification_note="No second source yet.")
+    response = as_editor.post(admin_url(Claim, "changelist"), {
+        "action": "mark_corroborated", "_selected_action": [claim.pk], "apply": "1", "note": "  ",
+    })
+    assert response.status_code == 200
+    assert "Write the note readers see under the new status" in response.content.decode()
+    claim.refresh_from_db()
+    assert (claim.verification_status, claim.verification_note) == ("unverified", "No second source yet.")
+    assert not ClaimStatusChange.objects.exists()
+
+
+def test_changing_the_status_on_the_claim_form_under_the_old_note_is_refused(as_editor):
+    claim = make_claim(verification_note="No second source yet.")
+    response = submit(as_editor, admin_url(claim), {"verification_status": "corroborated"})
+    assert response.status_code == 200
+    assert "write the note readers see under the new status" in errors_on(response)
+    claim.refresh_from_db()
+    assert (claim.verification_status, claim.verification_note) == ("unverified", "No second source yet.")
+
+
+def test_changing_the_status_on_the_claim_form_with_a_new_note_replaces_it_and_keeps_history(as_editor, editor):
+    claim = make_claim(verification_note="No second source yet.")
+    response = submit(as_editor, admin_url(claim), {
+        "verification_status": "corroborated", "verification_note": "Confirmed by the Commerce Ministry.",
+    })
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.verification_note == "Confirmed by the Commerce Ministry."
     change = ClaimStatusChange.objects.get(claim=claim)
-    assert (change.from_status, change.to_status, change.changed_by) == ("unverified", "corroborated", editor)
+    assert (change.from_status, change.to_status, change.changed_by, change.note) == (
+        "unverified", "corroborated", editor, "Confirmed by the Commerce Ministry.",
+    )
+
+
+def test_editing_a_claims_note_without_changing_its_status_needs_no_history(as_editor):
+    claim = make_claim(verification_note="No second source yet.")
+    assert submit(as_editor, admin_url(claim), {"verification_note": "Still one source."}).status_code == 302
+    assert Claim.objects.get(pk=claim.pk).verification_note == "Still one source."
+    assert not ClaimStatusChange.objects.exists()
 
 
 @pytest.fixture

@@ -100,7 +100,6 @@ class ClaimAdmin(DeskAdmin):
     form = desk_forms.ClaimForm
     change_list_template = "admin/stories/claim/change_list.html"
     list_display = ["short_text", "speaker", "kind", "verification_status", "story", "visibility"]
-    list_editable = ["verification_status"]
     list_filter = [
         "verification_status", "kind", ("claimant", admin.RelatedOnlyFieldListFilter), "story",
         CitedSourceFilter, ReviewStateFilter, "status",

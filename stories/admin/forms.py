@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.html import format_html
 
-from stories import images, locking, permissions, publishing
+from stories import images, locking, permissions, publishing, review
 from stories.citations import occurrences
 from stories.dates import format_moment, moment_as_written, parse_moment
 from stories.models import (
@@ -312,11 +312,18 @@ class ClaimForm(MomentFormMixin, DeskForm):
         self.init_moments()
         if self.instance.story_id:
             self.fields["prompted_by_update"].queryset = Update.objects.filter(story_id=self.instance.story_id)
+        note = self.fields.get("verification_note")
+        if note is not None and not note.disabled:
+            note.label = "Note readers see"
+            note.help_text = "Why the claim has this status. A new status needs a new note: the old one is replaced."
 
     def clean(self):
         cleaned = super().clean()
         self.clean_moments()
         return cleaned
+
+    def check_change(self, before, after) -> None:
+        review.check_status_note(before=before, after=after)
 
     def desk_save_kwargs(self) -> dict:
         return {
@@ -462,8 +469,9 @@ class CitationForm(forms.ModelForm):
 
 class VerificationForm(forms.Form):
     note = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="Why: kept in each claim's status history, which readers see.",
+        label="Note readers see", widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Why: replaces each claim's note under its status, and is kept in its status history.",
+        error_messages={"required": "Write the note readers see under the new status: it replaces the old one."},
     )
     prompted_by_source = forms.ModelChoiceField(Source.objects.defer("text"), required=False)
     prompted_by_update = forms.ModelChoiceField(Update.objects.select_related("story"), required=False)
