@@ -17,6 +17,7 @@ from .models import (
     PublicationStatus,
     ReviewState,
     Source,
+    StatusChangeOrigin,
     Story,
     Update,
     VerificationStatus,
@@ -32,16 +33,19 @@ def record_status_change(
     note: str = "",
     prompted_by_update: Update | None = None,
     prompted_by_source: Source | None = None,
+    imported_from: str = "",
 ) -> ClaimStatusChange | None:
     """Keep a dated step in `claim`'s verification history if its status moved from `from_status`.
 
-    `user` None means an import or script set it, and the step says so.
+    An importer names the file in `imported_from`, and the history shows the step as an import
+    from it rather than as an editor's check.
     """
     if claim.verification_status == from_status:
         return None
     return ClaimStatusChange.objects.create(
         claim=claim, from_status=from_status, to_status=claim.verification_status, note=note,
         changed_by=user, prompted_by_update=prompted_by_update, prompted_by_source=prompted_by_source,
+        via=StatusChangeOrigin.IMPORT if imported_from else StatusChangeOrigin.DESK, imported_from=imported_from,
     )
 
 

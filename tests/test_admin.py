@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from stories import publishing
+from stories import publishing, review
 from stories.dates import Precision
 from stories.models import (
     Actor,
@@ -556,6 +556,18 @@ def test_changing_the_status_on_the_claim_form_with_a_new_note_replaces_it_and_k
     assert (change.from_status, change.to_status, change.changed_by, change.note) == (
         "unverified", "corroborated", editor, "Confirmed by the Commerce Ministry.",
     )
+
+
+def test_claim_history_on_the_desk_tells_imported_steps_from_editors_checks(as_editor, editor):
+    claim = make_claim(verification_status=VerificationStatus.UNVERIFIED)
+    review.record_status_change(claim=claim, from_status=VerificationStatus.UNREVIEWED,
+                                imported_from="the annotation london-trade-talks.toml")
+    review.set_verification_status(claims=[claim], status=VerificationStatus.DISPUTED, user=editor,
+                                   note="Beijing denies it.")
+    for url in (admin_url(claim), admin_url(ClaimStatusChange, "changelist")):
+        page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", as_editor.get(url).content.decode()))
+        assert "Imported from the annotation london-trade-talks.toml" in page, url
+        assert f"Checked by {editor.username}" in page, url
 
 
 def test_editing_a_claims_note_without_changing_its_status_needs_no_history(as_editor):

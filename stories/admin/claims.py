@@ -33,8 +33,12 @@ from .inputs import BadInput, check_id
 class ClaimStatusChangeInline(ReadOnlyInline):
     model = ClaimStatusChange
     fk_name = "claim"
-    fields = ["changed_at", "from_status", "to_status", "changed_by", "note", "prompted_by_update", "prompted_by_source"]
+    fields = ["changed_at", "from_status", "to_status", "origin", "note", "prompted_by_update", "prompted_by_source"]
     related = ("changed_by", "prompted_by_update", "prompted_by_source")
+
+    @admin.display(description="By")
+    def origin(self, obj):
+        return obj.origin()
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("prompted_by_source__text")

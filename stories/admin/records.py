@@ -83,10 +83,14 @@ class RecordAdmin(CheckedInputs, admin.ModelAdmin):
 class ClaimStatusChangeAdmin(RecordAdmin):
     """The verification history: kept, never edited."""
 
-    list_display = ["claim", "from_status", "to_status", "changed_by", "changed_at"]
-    list_filter = ["to_status"]
+    list_display = ["claim", "from_status", "to_status", "origin", "changed_at"]
+    list_filter = ["to_status", "via"]
     list_select_related = ["claim", "changed_by"]
     date_hierarchy = "changed_at"
+
+    @admin.display(description="By")
+    def origin(self, obj):
+        return obj.origin()
 
 
 @admin.register(Correction)
