@@ -171,6 +171,68 @@ def test_reporter_cannot_unpin_a_published_update_through_list_editable(as_repor
     assert Update.objects.get(pk=update.pk).is_pinned
 
 
+def test_pinning_a_new_update_unpins_the_old_one_and_says_so(as_editor, editor):
+    story = make_story()
+    old = make_update(story, headline="Talks begin", is_pinned=True)
+    sequence = Story.objects.get(pk=story.pk).update_sequence
+    response = submit(as_editor, f"{admin_url(Update, 'add')}?story={story.pk}", {
+        "story": str(story.pk), "headline": "Deal agreed", "body": "Both sides agreed a framework.",
+        "is_pinned": "on",
+    }, follow=True)
+    assert "Unpinned “Talks begin”: “Deal agreed” is pinned now." in response.content.decode()
+    assert list(Update.objects.filter(story=story, is_pinned=True).values_list("headline", flat=True)) == ["Deal agreed"]
+    old.refresh_from_db()
+    assert old.history.latest().history_change_reason == "Unpinned: “Deal agreed” was pinned"
+    assert old.sequence > sequence  # readers polling see the old one unpinned
+
+
+def test_an_editor_can_keep_both_updates_pinned(as_editor):
+    story = make_story()
+    make_update(story, headline="Talks begin", is_pinned=True)
+    submit(as_editor, f"{admin_url(Update, 'add')}?story={story.pk}", {
+        "story": str(story.pk), "headline": "Deal agreed", "body": "Both sides agreed a framework.",
+        "is_pinned": "on", "keep_other_pins": "on",
+    })
+    assert set(Update.objects.filter(story=story, is_pinned=True).values_list("headline", flat=True)) == {
+        "Talks begin", "Deal agreed",
+    }
+
+
+def test_pinning_in_the_update_list_unpins_the_other_pinned_update(as_editor):
+    story = make_story()
+    old = make_update(story, headline="Talks begin", is_pinned=True)
+    new = make_update(story, headline="Deal agreed", posted_at=timezone.now() + timedelta(minutes=1))
+    page = as_editor.get(admin_url(Update, "changelist"))
+    data = form_data(page, "changelist-form")
+    row = next(k.split("-")[1] for k, v in data.items() if k.endswith("-id") and v == [str(new.pk)])
+    data.update({f"form-{row}-is_pinned": ["on"], "_save": ["Save"]})
+    as_editor.post(admin_url(Update, "changelist"), data)
+    assert Update.objects.get(pk=new.pk).is_pinned
+    assert not Update.objects.get(pk=old.pk).is_pinned
+
+
+def test_pinning_in_another_story_leaves_this_storys_pin_alone(editor):
+    pinned = make_update(is_pinned=True)
+    other = make_update()
+    before = Update.objects.get(pk=other.pk)
+    other.is_pinned = True
+    publishing.save_from_desk(obj=other, user=editor, before=before)
+    assert Update.objects.get(pk=pinned.pk).is_pinned
+
+
+def test_a_reporter_pinning_a_draft_is_told_it_would_unpin_a_published_update(as_reporter):
+    story = make_story()
+    published = make_update(story, headline="Talks begin", is_pinned=True)
+    response = submit(as_reporter, f"{admin_url(Update, 'add')}?story={story.pk}", {
+        "story": str(story.pk), "headline": "Deal agreed", "body": "Both sides agreed a framework.",
+        "is_pinned": "on",
+    })
+    assert response.status_code == 200
+    assert "Pinning this unpins “Talks begin”, which is published" in errors_on(response)
+    assert Update.objects.get(pk=published.pk).is_pinned
+    assert not Update.objects.filter(headline="Deal agreed").exists()
+
+
 def test_reporter_cannot_delete_published_work_and_neither_can_an_editor_before_unpublishing(
     as_reporter, as_editor, editor
 ):

@@ -9,7 +9,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from stories import merging, permissions
+from stories import merging, permissions, publishing
 from stories.ingest import extracted
 from stories.models import (
     Actor,
@@ -308,7 +308,7 @@ class UpdateAdmin(DeskAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [
-            (None, {"fields": ["story", "headline", "body", "kind", "is_pinned"]}),
+            (None, {"fields": ["story", "headline", "body", "kind", ("is_pinned", "keep_other_pins")]}),
             ("Links", {"fields": ["claims", "events"],
                        "description": "Claims and events of this story that the update is about."}),
             ("Image", {"fields": ["image", "image_alt", "image_credit", "image_preview"], "classes": ["collapse"]}),
@@ -335,7 +335,12 @@ class UpdateAdmin(DeskAdmin):
     def save_model(self, request, obj, form, change):
         if not change and obj.author_id is None:
             obj.author = request.user
+        before = getattr(form, "locked_current", None)
+        keep = bool(getattr(form, "cleaned_data", {}).get("keep_other_pins"))
+        unpinning = list(publishing.updates_unpinned_by(update=obj, before=before, keep_other_pins=keep).only("headline"))
         super().save_model(request, obj, form, change)
+        for other in unpinning:
+            self.message_user(request, f"Unpinned “{other}”: “{obj}” is pinned now.", messages.INFO)
 
     def response_add(self, request, obj, post_url_continue=None):
         if request.GET.get("story") and not {"_continue", "_addanother", "_popup"} & set(request.POST):

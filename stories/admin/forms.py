@@ -343,6 +343,10 @@ class UpdateForm(DeskForm):
         required=False, label="Minor fix, no correction note",
         help_text="Spelling or formatting only: the meaning did not change. The old words are still kept in the history.",
     )
+    keep_other_pins = forms.BooleanField(
+        required=False, label="Keep the other pinned updates pinned",
+        help_text="Pinning this update unpins the story's other pinned updates, unless you tick this.",
+    )
     publish_now = False
 
     class Meta:
@@ -375,6 +379,8 @@ class UpdateForm(DeskForm):
         return cleaned
 
     def check_change(self, before, after) -> None:
+        publishing.check_unpinning(update=after, before=before, user=self.desk_user,
+                                   keep_other_pins=bool(self.cleaned_data.get("keep_other_pins")))
         if before is None or not publishing.is_correction(before, after):
             return
         if self.cleaned_data.get("minor_fix"):
@@ -388,11 +394,12 @@ class UpdateForm(DeskForm):
 
     def desk_save_kwargs(self) -> dict:
         before = self.locked_current
+        kwargs = {"keep_other_pins": bool(self.cleaned_data.get("keep_other_pins"))}
         if before is None or not publishing.is_correction(before, self.instance):
-            return {}
+            return kwargs
         if self.cleaned_data.get("minor_fix"):
-            return {"minor_fix": True}
-        return {"correction_note": self.cleaned_data["correction_note"]}
+            return {**kwargs, "minor_fix": True}
+        return {**kwargs, "correction_note": self.cleaned_data["correction_note"]}
 
 
 def child_form(form_class: type[forms.ModelForm], user) -> type[forms.ModelForm]:
