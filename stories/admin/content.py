@@ -8,9 +8,11 @@ from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
 
 from stories import merging, permissions, publishing
 from stories.ingest import extracted
+from stories.key_developments import stale_key_developments
 from stories.models import (
     Actor,
     ActorAlias,
@@ -78,7 +80,7 @@ class CorrectionInline(ReadOnlyInline):
 class StoryAdmin(DeskAdmin):
     form = desk_forms.StoryForm
     change_form_template = "admin/stories/story/change_form.html"
-    list_display = ["title", "visibility", "is_live", "timezone", "updated_at"]
+    list_display = ["title", "visibility", "is_live", "timezone", "updated_at", "key_developments_check"]
     list_editable = ["is_live"]
     list_filter = ["status", "is_live"]
     search_fields = ["title", "standfirst"]
@@ -135,7 +137,16 @@ class StoryAdmin(DeskAdmin):
             "claims_url": changelist(Claim, review_state="all"),
             "review_url": reverse("admin:stories_claim_review"),
             "can_add_update": self.admin_site._registry[Update].has_add_permission(request),
+            "stale_key_developments": stale_key_developments(story),
         }
+
+    @admin.display(description="Key developments")
+    def key_developments_check(self, obj):
+        stale = stale_key_developments(obj)
+        if stale is None:
+            return "—"
+        return format_html('<span class="desk-state desk-stale" title="{}">Check: older than the newest {}</span>',
+                           stale.message(), stale.newer_kind)
 
 
 # --- Actors ------------------------------------------------------------------------------------
