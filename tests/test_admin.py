@@ -34,6 +34,7 @@ from stories.models import (
     PublicationStatus,
     Rendition,
     ReviewState,
+    Source,
     SourceRevision,
     Story,
     Update,
@@ -286,7 +287,20 @@ def test_publish_at_is_entered_and_shown_in_the_storys_zone_and_stored_in_utc(as
     page = as_editor.get(admin_url(update))
     assert 'value="10:00:00"' in page.content.decode()
     assert "Europe/London (BST)" in page.content.decode()
-    assert "Publish at" in page.content.decode()
+    assert "When readers can see it" in page.content.decode()
+
+
+@pytest.mark.parametrize("model", [Story, Actor, Source, Event, Claim])
+def test_every_publishing_time_is_labelled_when_readers_can_see_it(as_editor, model):
+    page = re.sub(r"\s+", " ", as_editor.get(admin_url(model, "add")).content.decode())
+    assert re.search(r'field-published_at">.{0,300}?<label[^>]*>When readers can see it:</label>', page), model
+    assert "Publish at" not in page
+
+
+def test_a_sources_own_date_is_labelled_when_the_article_appeared(as_editor):
+    page = re.sub(r"\s+", " ", as_editor.get(admin_url(Source, "add")).content.decode())
+    assert re.search(r'field-source_published_at">.{0,300}?<label[^>]*>When the article appeared:</label>', page)
+    assert "Source published at" not in page
 
 
 def test_a_winter_time_is_labelled_gmt(as_editor):

@@ -256,7 +256,7 @@ class SourceAdmin(DeskAdmin):
     def get_changelist(self, request, **kwargs):
         return SourceChangeList
 
-    @admin.display(description="Source date", ordering="source_published_at")
+    @admin.display(description="Appeared", ordering="source_published_at")
     def published_display(self, obj):
         return desk_time(obj.source_published_at, obj.desk_tzinfo)
 

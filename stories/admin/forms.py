@@ -33,6 +33,8 @@ from stories.models import (
     VerificationStatus,
 )
 
+PUBLISHED_AT_LABEL = "When readers can see it"
+SOURCE_PUBLISHED_AT_LABEL = "When the article appeared"
 IMAGE_ALT_FIELDS = {"lead_image": "lead_image_alt", "photo": "photo_alt", "image": "image_alt"}
 MOMENT_HELP = (
     "As precisely as it is known: 2025, 2025-05, 2025-06-09, 2025-06-10T10 or 2025-06-10T10:00, "
@@ -101,11 +103,17 @@ class DeskForm(forms.ModelForm):
                 # Reverting shows an old revision: the version to compare against is today's.
                 version = type(instance).objects.values_list("version", flat=True).get(pk=instance.pk)
             self.fields["seen_version"].initial = version
+        # Two dates sit side by side on a source: say which is which in words, not field names.
         if "published_at" in self.fields:
-            self.fields["published_at"].label = "Publish at"
+            self.fields["published_at"].label = PUBLISHED_AT_LABEL
             self.fields["published_at"].help_text = (
-                "When readers can see it. A time in the future schedules publication; "
+                "When readers of this site see it. A time in the future schedules publication; "
                 "leave empty to publish now."
+            )
+        if "source_published_at" in self.fields:
+            self.fields["source_published_at"].label = SOURCE_PUBLISHED_AT_LABEL
+            self.fields["source_published_at"].help_text = (
+                "The article's own date, as its publisher gave it; not when our readers see it."
             )
         user = self.desk_user
         if user is None:
