@@ -180,6 +180,41 @@ def correct_update(*, update: Update, user, headline: str, body: str, note: str)
 # --- Publishing --------------------------------------------------------------------------------
 
 
+class PublishingChoice:
+    """The one publishing decision the desk asks for an update."""
+
+    DRAFT = "draft"
+    NOW = "now"
+    AT = "at"
+
+
+def publishing_choice_of(obj: Publishable) -> tuple[str, datetime | None]:
+    """The choice that leaves `obj` as it is: (choice, time for AT)."""
+    if obj.status == PublicationStatus.DRAFT:
+        return PublishingChoice.DRAFT, None
+    if obj.is_scheduled():
+        return PublishingChoice.AT, obj.published_at
+    return PublishingChoice.NOW, None
+
+
+def apply_publishing_choice(obj: Publishable, *, choice: str, at: datetime | None = None) -> None:
+    """Set `obj`'s status and publication time from one desk choice; `save_from_desk()` then checks
+    who may make it. NOW keeps the time of something already out; AT takes any time (a future one
+    schedules it, a past one backdates it)."""
+    if choice == PublishingChoice.DRAFT:
+        obj.status = PublicationStatus.DRAFT
+    elif choice == PublishingChoice.NOW:
+        if not obj.is_published():
+            obj.published_at = timezone.now()
+        obj.status = PublicationStatus.PUBLISHED
+    elif choice == PublishingChoice.AT:
+        if at is None:
+            raise ValidationError("Give the time readers can see it.")
+        obj.status, obj.published_at = PublicationStatus.PUBLISHED, at
+    else:
+        raise ValidationError(f"{choice!r} is not a publishing choice.")
+
+
 @dataclass(frozen=True)
 class BulkResult:
     changed: int

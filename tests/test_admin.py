@@ -118,10 +118,10 @@ def test_a_logged_in_reader_without_staff_status_cannot_reach_admin(client):
 def test_reporter_publish_attempt_on_the_change_form_leaves_a_draft(as_reporter):
     update = make_update(**draft(headline="Talks resume"))
     page = as_reporter.get(admin_url(update))
-    assert 'name="status"' not in form_data(page)  # shown, but disabled
+    assert 'publication' not in form_data(page)  # shown, but disabled
 
     response = submit(as_reporter, admin_url(update), {
-        "status": "published", "published_at_0": "2025-06-10", "published_at_1": "10:00",
+        "publication": "at", "publish_at_0": "2025-06-10", "publish_at_1": "10:00",
         "headline": "Talks resume in London",
     })
 
@@ -277,7 +277,7 @@ def test_publish_at_is_entered_and_shown_in_the_storys_zone_and_stored_in_utc(as
     update = make_update(story, **draft())
 
     response = submit(as_editor, admin_url(update), {
-        "status": "published", "published_at_0": "2025-06-10", "published_at_1": "10:00",
+        "publication": "at", "publish_at_0": "2025-06-10", "publish_at_1": "10:00",
         "posted_at_0": "2025-06-10", "posted_at_1": "09:55",
     })
 
@@ -287,7 +287,7 @@ def test_publish_at_is_entered_and_shown_in_the_storys_zone_and_stored_in_utc(as
     page = as_editor.get(admin_url(update))
     assert 'value="10:00:00"' in page.content.decode()
     assert "Europe/London (BST)" in page.content.decode()
-    assert "When readers can see it" in page.content.decode()
+    assert "Published June 10, 2025, 10:00 BST" in page.content.decode()
 
 
 @pytest.mark.parametrize("model", [Story, Actor, Source, Event, Claim])
@@ -316,7 +316,7 @@ def test_scheduled_update_goes_live_at_its_publish_at_time(as_editor):
     soon = timezone.localtime(timezone.now() + timedelta(hours=3), story.tzinfo).replace(second=0, microsecond=0)
 
     submit(as_editor, admin_url(update), {
-        "status": "published", "published_at_0": soon.strftime("%Y-%m-%d"), "published_at_1": soon.strftime("%H:%M"),
+        "publication": "at", "publish_at_0": soon.strftime("%Y-%m-%d"), "publish_at_1": soon.strftime("%H:%M"),
     })
 
     update.refresh_from_db()
@@ -399,15 +399,45 @@ def test_editor_posts_and_publishes_an_update_in_one_step(as_editor):
     story = make_story()
     url = f"{admin_url(Update, 'add')}?story={story.pk}"
     page = as_editor.get(url)
-    assert b'name="_publish_now"' in page.content
+    assert form_data(page)["publication"] == ["draft"]
 
     response = as_editor.post(url, {**form_data(page), "headline": "Talks end", "body": "Both sides left.",
-                                    "_publish_now": "Publish now"})
+                                    "publication": "now"})
 
     assert response.status_code == 302
     update = Update.objects.get(headline="Talks end")
     assert Update.objects.published().filter(pk=update.pk).exists()
     assert Story.objects.get(pk=story.pk).update_sequence == update.sequence == 1
+
+
+def test_the_update_form_has_one_publishing_control(as_editor):
+    page = as_editor.get(admin_url(Update, "add")).content.decode()
+    assert re.findall(r'name="publication" value="(\w+)"', page) == ["draft", "now", "at"]
+    for old_control in ('name="status"', 'name="published_at_0"', 'name="_publish_now"'):
+        assert old_control not in page
+
+
+def test_a_live_update_saved_as_it_is_keeps_its_publication_time(as_editor):
+    update = make_update(published_at=datetime(2025, 6, 10, 9, 0, tzinfo=UTC))
+    assert submit(as_editor, admin_url(update), {"kind": "analysis"}).status_code == 302
+    update.refresh_from_db()
+    assert (update.status, update.published_at, update.kind) == ("published", datetime(2025, 6, 10, 9, 0, tzinfo=UTC),
+                                                                  "analysis")
+
+
+def test_choosing_draft_takes_a_live_update_off_the_site(as_editor):
+    update = make_update()
+    assert submit(as_editor, admin_url(update), {"publication": "draft"}).status_code == 302
+    assert not Update.objects.published().filter(pk=update.pk).exists()
+    assert Update.objects.get(pk=update.pk).sequence == Story.objects.get(pk=update.story_id).update_sequence == 1
+
+
+def test_publishing_at_a_set_time_without_the_time_asks_for_it(as_editor):
+    update = make_update(**draft())
+    response = submit(as_editor, admin_url(update), {"publication": "at"})
+    assert response.status_code == 200
+    assert "Give the time readers can see it." in errors_on(response)
+    assert Update.objects.get(pk=update.pk).status == PublicationStatus.DRAFT
 
 
 def test_an_update_cannot_link_claims_of_another_story(as_editor):
@@ -1010,7 +1040,8 @@ def test_story_desk_and_review_queue_render_for_an_editor(editor_browser, live_s
     page.goto(f"{live_server.url}{admin_url(Update, 'add')}?story={story.pk}")
     page.fill("[name=headline]", "Talks run into a second day")
     page.fill("[name=body]", "Negotiators returned to Lancaster House on Tuesday.")
-    page.click("input[name=_publish_now]")
+    page.check("input[name=publication][value=now]")
+    page.click("input[name=_save]")
     page.wait_for_selector(".messagelist .success")
     assert "It is live on the story page." in page.inner_text(".messagelist")
     assert Update.objects.published().filter(headline="Talks run into a second day").exists()

@@ -85,10 +85,7 @@ class DeskAdmin(CheckedInputs, SimpleHistoryAdmin):
     # Forms
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        return desk_forms.for_user(
-            form, request.user, revert=getattr(request, "desk_revert", False),
-            publish_now="_publish_now" in request.POST,
-        )
+        return desk_forms.for_user(form, request.user, revert=getattr(request, "desk_revert", False))
 
     def get_changelist_form(self, request, **kwargs):
         kwargs.setdefault("form", desk_forms.DeskForm)

@@ -306,7 +306,6 @@ class EventAdmin(DeskAdmin):
 @admin.register(Update)
 class UpdateAdmin(DeskAdmin):
     form = desk_forms.UpdateForm
-    change_form_template = "admin/stories/update/change_form.html"
     list_display = ["headline", "story", "kind", "posted", "is_pinned", "status", "visibility", "author"]
     list_editable = ["is_pinned", "status"]
     list_filter = ["status", "kind", "is_pinned", "story"]
@@ -323,7 +322,7 @@ class UpdateAdmin(DeskAdmin):
             ("Links", {"fields": ["claims", "events"],
                        "description": "Claims and events of this story that the update is about."}),
             ("Image", {"fields": ["image", "image_alt", "image_credit", "image_preview"], "classes": ["collapse"]}),
-            ("Publishing", {"fields": ["status", "published_at", "posted_at", "author"]}),
+            ("Publishing", {"fields": ["publication", "publish_at", "posted_at", "author"]}),
         ]
         if obj is not None and obj.status == PublicationStatus.PUBLISHED:
             fieldsets.insert(1, ("Correction", {
@@ -336,12 +335,6 @@ class UpdateAdmin(DeskAdmin):
         initial = super().get_changeform_initial_data(request)
         initial.setdefault("author", request.user.pk)
         return initial
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["can_publish_now"] = permissions.can_publish(request.user, Update) and (
-            obj is None or obj.status == PublicationStatus.DRAFT or obj.is_scheduled()
-        )
-        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         if not change and obj.author_id is None:

@@ -355,14 +355,19 @@ class UpdateForm(DeskForm):
         required=False, label="Keep the other pinned updates pinned",
         help_text="Pinning this update unpins the story's other pinned updates, unless you tick this.",
     )
-    publish_now = False
+    publication = forms.ChoiceField(label="Readers see it", widget=forms.RadioSelect)
+    publish_at = forms.SplitDateTimeField(
+        label="At", required=False, widget=StoryTimeWidget,
+        help_text="For “At a set time”: a future time schedules it; a past one backdates it.",
+    )
 
     class Meta:
         model = Update
-        fields = "__all__"
+        exclude = ["status", "published_at"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.init_publication()
         author = self.fields.get("author")
         if author is not None and self.desk_user is not None:
             # Whom this user may credit, and whoever the update already names.
@@ -371,12 +376,32 @@ class UpdateForm(DeskForm):
                 allowed = allowed | get_user_model().objects.filter(pk=self.instance.author_id)
             author.queryset = allowed.distinct()
 
+    def init_publication(self):
+        """One choice for status and time, worded for where the update is now."""
+        instance, choice = self.instance, publishing.PublishingChoice
+        live = instance.pk is not None and instance.is_published()
+        self.fields["publication"].choices = [
+            (choice.DRAFT, "Draft: take it off the site" if live else "Draft: only the desk sees it"),
+            (choice.NOW, f"Published {format_moment(instance.published_at, 'minute', instance.desk_tzinfo)}"
+             if live else "Publish now"),
+            (choice.AT, "At a set time"),
+        ]
+        current, at = publishing.publishing_choice_of(instance)
+        # The time already set, so "At a set time" starts from it.
+        self.fields["publication"].initial, self.fields["publish_at"].initial = current, at or instance.published_at
+        if self.desk_user is not None and not permissions.can_publish(self.desk_user, instance):
+            for name in ("publication", "publish_at"):
+                self.fields[name].disabled = True
+            self.fields["publication"].help_text = "Only an editor can publish, schedule or unpublish."
+
     def clean(self):
-        if self.publish_now and self.desk_user is not None and permissions.can_publish(self.desk_user, Update):
-            self.cleaned_data["status"] = PublicationStatus.PUBLISHED
-            at = self.cleaned_data.get("published_at")
-            if at is None or at > timezone.now():
-                self.cleaned_data["published_at"] = timezone.now()
+        if "publication" in self.cleaned_data:
+            try:
+                publishing.apply_publishing_choice(
+                    self.instance, choice=self.cleaned_data["publication"], at=self.cleaned_data.get("publish_at"),
+                )
+            except ValidationError as invalid:
+                self.add_error("publish_at", invalid)
         cleaned = super().clean()
         story = cleaned.get("story") or (self.instance.story if self.instance.story_id else None)
         if story is not None:
