@@ -25,7 +25,7 @@ from stories.models import (
 )
 
 from . import forms as desk_forms
-from .base import DeskAdmin, ReadOnlyInline, add_citation_link
+from .base import DeskAdmin, ReadOnlyInline, add_citation_link, short
 from .content import ClaimCitationInline
 from .inputs import BadInput, check_id
 
@@ -103,7 +103,7 @@ def _verification_action(status: VerificationStatus):
 class ClaimAdmin(DeskAdmin):
     form = desk_forms.ClaimForm
     change_list_template = "admin/stories/claim/change_list.html"
-    list_display = ["short_text", "speaker", "kind", "verification_status", "story", "visibility"]
+    list_display = ["short_text", "speaker", "verification_status", "visibility"]
     list_filter = [
         "verification_status", "kind", ("claimant", admin.RelatedOnlyFieldListFilter), "story",
         CitedSourceFilter, ReviewStateFilter, "status",
@@ -136,11 +136,11 @@ class ClaimAdmin(DeskAdmin):
 
     @admin.display(description="Claim", ordering="text")
     def short_text(self, obj):
-        return Truncator(obj.text).chars(90)
+        return Truncator(obj.text).chars(70)
 
     @admin.display(description="Speaker", ordering="claimant__name")
     def speaker(self, obj):
-        return obj.speaker_on_desk or "—"
+        return short(obj.speaker_on_desk, 30)
 
     @admin.display(description="Citations")
     def citation_tools(self, obj):

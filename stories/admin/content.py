@@ -32,7 +32,7 @@ from stories.models import (
 )
 
 from . import forms as desk_forms
-from .base import DeskAdmin, DeskChildInline, ReadOnlyInline, add_citation_link, desk_time
+from .base import DeskAdmin, DeskChildInline, ReadOnlyInline, add_citation_link, desk_time, list_time, short
 
 
 # --- Inlines -----------------------------------------------------------------------------------
@@ -80,7 +80,7 @@ class CorrectionInline(ReadOnlyInline):
 class StoryAdmin(DeskAdmin):
     form = desk_forms.StoryForm
     change_form_template = "admin/stories/story/change_form.html"
-    list_display = ["title", "visibility", "is_live", "timezone", "updated_at", "key_developments_check"]
+    list_display = ["title", "visibility", "is_live", "key_developments_check"]
     list_editable = ["is_live"]
     list_filter = ["status", "is_live"]
     search_fields = ["title", "standfirst"]
@@ -155,7 +155,7 @@ class StoryAdmin(DeskAdmin):
 @admin.register(Actor)
 class ActorAdmin(DeskAdmin):
     form = desk_forms.ActorForm
-    list_display = ["name", "kind", "role_title", "affiliation", "claim_count", "visibility"]
+    list_display = ["name", "role", "claim_count", "visibility"]
     list_filter = ["kind", "status"]
     search_fields = ["name", "aliases__alias", "role_title"]
     list_select_related = ["affiliation"]
@@ -175,6 +175,11 @@ class ActorAdmin(DeskAdmin):
         return super().get_queryset(request).annotate(
             claims_total=Count("claims", distinct=True)
         ).order_by(*Actor._meta.ordering, "pk")
+
+    @admin.display(description="Who", ordering="role_title")
+    def role(self, obj):
+        parts = [obj.get_kind_display(), obj.role_title, obj.affiliation.name if obj.affiliation_id else ""]
+        return short(" · ".join(p for p in parts if p), 60)
 
     @admin.display(description="Claims", ordering="claims_total")
     def claim_count(self, obj):
@@ -218,7 +223,7 @@ class ActorAdmin(DeskAdmin):
 @admin.register(Source)
 class SourceAdmin(DeskAdmin):
     form = desk_forms.SourceForm
-    list_display = ["title", "publisher", "kind", "published_display", "citation_total", "visibility"]
+    list_display = ["short_title", "publisher", "published_display", "citation_total", "visibility"]
     list_filter = ["kind", "status", "publisher"]
     search_fields = ["title", "publisher", "text"]
     readonly_fields = ["sha256", "imported_from"]
@@ -256,9 +261,13 @@ class SourceAdmin(DeskAdmin):
     def get_changelist(self, request, **kwargs):
         return SourceChangeList
 
+    @admin.display(description="Source", ordering="title")
+    def short_title(self, obj):
+        return short(obj.title, 70)
+
     @admin.display(description="Appeared", ordering="source_published_at")
     def published_display(self, obj):
-        return desk_time(obj.source_published_at, obj.desk_tzinfo)
+        return list_time(obj.source_published_at, obj.desk_tzinfo)
 
     @admin.display(description="Citations", ordering="citations_total")
     def citation_total(self, obj):
@@ -277,7 +286,7 @@ class SourceChangeList(admin.views.main.ChangeList):
 @admin.register(Event)
 class EventAdmin(DeskAdmin):
     form = desk_forms.EventForm
-    list_display = ["title", "story", "when", "is_key_event", "visibility"]
+    list_display = ["short_title", "when", "is_key_event", "visibility"]
     list_editable = ["is_key_event"]
     list_filter = ["status", "is_key_event", "precision", "story"]
     search_fields = ["title", "description", "place"]
@@ -290,6 +299,10 @@ class EventAdmin(DeskAdmin):
         ("Sources", {"fields": ["citation_tools"]}),
         ("Publishing", {"fields": ["status", "published_at"]}),
     ]
+
+    @admin.display(description="Event", ordering="title")
+    def short_title(self, obj):
+        return short(obj.title, 70)
 
     @admin.display(description="When", ordering="occurred_at")
     def when(self, obj):
@@ -306,7 +319,7 @@ class EventAdmin(DeskAdmin):
 @admin.register(Update)
 class UpdateAdmin(DeskAdmin):
     form = desk_forms.UpdateForm
-    list_display = ["headline", "story", "kind", "posted", "is_pinned", "status", "visibility", "author"]
+    list_display = ["short_headline", "posted", "is_pinned", "status", "visibility"]
     list_editable = ["is_pinned", "status"]
     list_filter = ["status", "kind", "is_pinned", "story"]
     search_fields = ["headline", "body"]
@@ -358,6 +371,10 @@ class UpdateAdmin(DeskAdmin):
             return HttpResponseRedirect(reverse("admin:stories_story_change", args=[obj.story_id]))
         return super().response_add(request, obj, post_url_continue)
 
+    @admin.display(description="Update", ordering="headline")
+    def short_headline(self, obj):
+        return short(obj.headline, 60)
+
     @admin.display(description="Posted", ordering="posted_at")
     def posted(self, obj):
-        return desk_time(obj.posted_at, obj.desk_tzinfo)
+        return list_time(obj.posted_at, obj.desk_tzinfo)
