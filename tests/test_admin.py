@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
-from django.contrib.auth.models import User
+from axes.models import AccessAttempt
+from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
@@ -256,6 +257,40 @@ def test_reporter_cannot_set_a_verification_status_on_the_form_or_the_list(as_re
 
 def test_reporter_cannot_open_the_review_queue(as_reporter):
     assert as_reporter.get(reverse("admin:stories_claim_review")).status_code == 403
+
+
+EDITOR_ONLY_PAGES = {
+    "the review queue": (lambda: reverse("admin:stories_claim_review"), "open the review queue"),
+    "users": (lambda: admin_url(User, "changelist"), "open the list of users"),
+    "a group": (lambda: admin_url(Group.objects.get(name="Editor")), "open this group"),
+    "sign-in records": (lambda: admin_url(AccessAttempt, "changelist"), "open the list of access attempts"),
+    "deleting a published update": (lambda: admin_url(make_update(), "delete"), "delete this update"),
+    "deleting a published claim": (lambda: admin_url(make_claim(), "delete"), "delete this claim"),
+    "adding a status step by hand": (lambda: admin_url(ClaimStatusChange, "add"), "add a claim status change"),
+}
+
+
+@pytest.mark.parametrize("page", EDITOR_ONLY_PAGES)
+def test_a_reporter_on_an_editor_only_page_is_told_what_and_whom_to_ask_on_a_desk_page(
+    as_reporter, editor, page,
+):
+    url, attempt = EDITOR_ONLY_PAGES[page]
+    came_from = "http://testserver" + admin_url(Story, "changelist")
+    response = as_reporter.get(url(), HTTP_REFERER=came_from)
+    assert response.status_code == 403
+    assert "admin/base_site.html" in [t.name for t in response.templates]
+    html = response.content.decode()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "Newsroom desk" in text  # the desk's header, not a bare 403
+    assert f"You tried to {attempt}, which your role on the desk does not allow." in text
+    assert f"Ask an editor to do it for you: {editor.username}." in text
+    assert f'<a class="button" href="{came_from}">Go back</a>' in html
+
+
+def test_the_way_back_from_a_refusal_never_leaves_the_site(as_reporter):
+    response = as_reporter.get(reverse("admin:stories_claim_review"), HTTP_REFERER="https://evil.example/phish")
+    assert response.status_code == 403
+    assert f'<a class="button" href="{reverse("admin:index")}">Go back</a>' in response.content.decode()
 
 
 # --- Editors: publishing, scheduling, story time -----------------------------------------------
