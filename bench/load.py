@@ -634,7 +634,8 @@ class Editor(threading.Thread):
                   "correction_note": "", "minor_fix": False, "seen_version": None}
         changes = {"headline": record["headline"], "body": record["body"]}
         if self.role == "add":
-            button = "_publish_now"
+            button = "_save"
+            changes["publication"] = "now"
         else:
             record["seen_version"] = int(form.value("seen_version"))
             button = "_save"

@@ -15,3 +15,6 @@ urlpatterns = [
     path("robots.txt", robots_txt, name="robots-txt"),
     path("", include("stories.urls")),
 ]
+
+# A desk user refused inside admin gets a page in the desk's style; readers keep the plain one.
+handler403 = "stories.admin.refusals.permission_denied"

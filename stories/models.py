@@ -807,6 +807,13 @@ class Claim(Publishable):
         return backing_for(self.citations.all(), verification_status=self.verification_status)
 
 
+class StatusChangeOrigin(models.TextChoices):
+    """Who put a step in a claim's verification history: an editor's check, or an import."""
+
+    DESK = "desk", "Checked on the desk"
+    IMPORT = "import", "Imported"
+
+
 class ClaimStatusChange(models.Model):
     """One dated step in a claim's verification history."""
 
@@ -825,16 +832,35 @@ class ClaimStatusChange(models.Model):
     prompted_by_source = models.ForeignKey(
         Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    via = models.CharField(
+        max_length=10, choices=StatusChangeOrigin.choices, default=StatusChangeOrigin.DESK,
+        help_text="An editor's check on the desk, or a step an import wrote.",
+    )
+    imported_from = models.CharField(
+        max_length=500, blank=True, help_text="The annotation or story bundle an imported step came from.",
+    )
 
     class Meta:
         ordering = ["changed_at", "pk"]
         constraints = [
             choices_constraint("from_status", VerificationStatus, "claimstatuschange"),
             choices_constraint("to_status", VerificationStatus, "claimstatuschange"),
+            choices_constraint("via", StatusChangeOrigin, "claimstatuschange"),
+            models.CheckConstraint(
+                condition=(Q(via=StatusChangeOrigin.DESK) & Q(imported_from=""))
+                | (Q(via=StatusChangeOrigin.IMPORT) & ~Q(imported_from="")),
+                name="claimstatuschange_import_names_its_file",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+    def origin(self) -> str:
+        """Who made this step, as the history shows it: an editor's check or the file it was imported from."""
+        if self.via == StatusChangeOrigin.IMPORT:
+            return f"Imported from {self.imported_from}"
+        return f"Checked by {self.changed_by.get_username()}" if self.changed_by_id else "Checked on the desk"
 
 
 # --- Citations ---------------------------------------------------------------------------------

@@ -30,8 +30,8 @@ from .models import (
     VerificationStatus,
     visible_to_readers,
 )
-from .permissions import can_publish, check_desk_change, publish_blockers, require
-from .review import record_status_change
+from .permissions import can_change, can_publish, check_desk_change, publish_blockers, require
+from .review import check_status_note, record_status_change
 
 CORRECTION_PREFIX = "Correction: an earlier version of this update said "
 
@@ -84,16 +84,20 @@ def save_from_desk(
     prompted_by_update: Update | None = None,
     prompted_by_source: Source | None = None,
     check_citations: bool = True,
+    keep_other_pins: bool = False,
 ) -> Publishable:
     """Save an edit made on the desk: check the roles, bump the version, keep every record it needs.
 
     `before` is the stored row as locked by `locking.lock_for_edit()` (None when adding). A claim
     whose verification status changed gets a status-history entry; a published update whose
     words changed gets its public correction note (unless it is a minor fix); a reader-visible
-    change to an update moves the poll cursor. `check_citations=False` only when the caller saves
-    the row's citations with it in the same transaction and has checked them (an admin formset).
+    change to an update moves the poll cursor; pinning an update unpins the story's other pinned
+    updates unless `keep_other_pins`. `check_citations=False` only when the caller saves the row's
+    citations with it in the same transaction and has checked them (an admin formset).
     """
     check_desk_change(user=user, before=before, after=obj, check_citations=check_citations)
+    if isinstance(obj, Claim):
+        check_status_note(before=before, after=obj)
     if obj.status == PublicationStatus.PUBLISHED and obj.published_at is None:
         obj.published_at = timezone.now()
     correcting = isinstance(obj, Update) and before is not None and is_correction(before, obj)
@@ -112,8 +116,42 @@ def save_from_desk(
             prompted_by_source=prompted_by_source,
         )
     if isinstance(obj, Update):
+        unpin_other_updates(update=obj, before=before, user=user, keep_other_pins=keep_other_pins)
         _record_update_save(update=obj, before=before, user=user, note=correction_note if correcting and not minor_fix else "")
     return obj
+
+
+# --- Pinning -----------------------------------------------------------------------------------
+
+
+def updates_unpinned_by(*, update: Update, before: Update | None, keep_other_pins: bool = False):
+    """The story's other pinned updates that saving `update` unpins: pinning one unpins the rest
+    (a story has one pinned update unless the editor keeps more), so none when it was already pinned."""
+    if not update.is_pinned or keep_other_pins or (before is not None and before.is_pinned):
+        return Update.objects.none()
+    return Update.objects.filter(story_id=update.story_id, is_pinned=True).exclude(pk=update.pk).order_by("pk")
+
+
+def check_unpinning(*, update: Update, before: Update | None, user, keep_other_pins: bool = False) -> None:
+    """Refuse a pin that would unpin an update `user` may not change (a reporter and a published update)."""
+    for other in updates_unpinned_by(update=update, before=before, keep_other_pins=keep_other_pins).defer("body"):
+        require(
+            can_change(user, other),
+            f"Pinning this unpins “{other}”, which is published: only an editor can unpin it. "
+            "Keep the other pinned updates pinned, or ask an editor.",
+        )
+
+
+def unpin_other_updates(*, update: Update, before: Update | None, user, keep_other_pins: bool = False) -> list[Update]:
+    """Unpin the updates `updates_unpinned_by()` names, each a new version readers may notice."""
+    check_unpinning(update=update, before=before, user=user, keep_other_pins=keep_other_pins)
+    unpinned = lock_all(updates_unpinned_by(update=update, before=before, keep_other_pins=keep_other_pins))
+    for other in unpinned:
+        other.is_pinned = False
+        save_version(other, user=user, reason=f"Unpinned: “{update}” was pinned")
+        if other.status == PublicationStatus.PUBLISHED:
+            record_update_change(update=other)
+    return unpinned
 
 
 def _record_update_save(*, update: Update, before: Update | None, user, note: str) -> None:
@@ -142,6 +180,41 @@ def correct_update(*, update: Update, user, headline: str, body: str, note: str)
 
 
 # --- Publishing --------------------------------------------------------------------------------
+
+
+class PublishingChoice:
+    """The one publishing decision the desk asks for an update."""
+
+    DRAFT = "draft"
+    NOW = "now"
+    AT = "at"
+
+
+def publishing_choice_of(obj: Publishable) -> tuple[str, datetime | None]:
+    """The choice that leaves `obj` as it is: (choice, time for AT)."""
+    if obj.status == PublicationStatus.DRAFT:
+        return PublishingChoice.DRAFT, None
+    if obj.is_scheduled():
+        return PublishingChoice.AT, obj.published_at
+    return PublishingChoice.NOW, None
+
+
+def apply_publishing_choice(obj: Publishable, *, choice: str, at: datetime | None = None) -> None:
+    """Set `obj`'s status and publication time from one desk choice; `save_from_desk()` then checks
+    who may make it. NOW keeps the time of something already out; AT takes any time (a future one
+    schedules it, a past one backdates it)."""
+    if choice == PublishingChoice.DRAFT:
+        obj.status = PublicationStatus.DRAFT
+    elif choice == PublishingChoice.NOW:
+        if not obj.is_published():
+            obj.published_at = timezone.now()
+        obj.status = PublicationStatus.PUBLISHED
+    elif choice == PublishingChoice.AT:
+        if at is None:
+            raise ValidationError("Give the time readers can see it.")
+        obj.status, obj.published_at = PublicationStatus.PUBLISHED, at
+    else:
+        raise ValidationError(f"{choice!r} is not a publishing choice.")
 
 
 @dataclass(frozen=True)

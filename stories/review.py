@@ -25,6 +25,7 @@ from .models import (
     PublicationStatus,
     ReviewState,
     Source,
+    StatusChangeOrigin,
     Story,
     Update,
     VerificationStatus,
@@ -41,17 +42,38 @@ def record_status_change(
     note: str = "",
     prompted_by_update: Update | None = None,
     prompted_by_source: Source | None = None,
+    imported_from: str = "",
 ) -> ClaimStatusChange | None:
     """Keep a dated step in `claim`'s verification history if its status moved from `from_status`.
 
-    `user` None means an import or script set it, and the step says so.
+    An importer names the file in `imported_from`, and the history shows the step as an import
+    from it rather than as an editor's check.
     """
     if claim.verification_status == from_status:
         return None
     return ClaimStatusChange.objects.create(
         claim=claim, from_status=from_status, to_status=claim.verification_status, note=note,
         changed_by=user, prompted_by_update=prompted_by_update, prompted_by_source=prompted_by_source,
+        via=StatusChangeOrigin.IMPORT if imported_from else StatusChangeOrigin.DESK, imported_from=imported_from,
     )
+
+
+def check_status_note(*, before: Claim | None, after: Claim) -> None:
+    """Refuse a new verification status under the note readers saw for the old one.
+
+    The note is the reader-facing explanation of the status, so a change of status needs its own.
+    """
+    if before is None or before.verification_status == after.verification_status:
+        return
+    note = after.verification_note.strip()
+    if not note or note == before.verification_note.strip():
+        old = VerificationStatus(before.verification_status).label.lower()
+        new = VerificationStatus(after.verification_status).label.lower()
+        raise ValidationError(
+            {"verification_note": f"You changed the status from {old} to {new}: write the note readers "
+                                  f"see under the new status (the current one explains why it was {old})."},
+            code="status_needs_note",
+        )
 
 
 @transaction.atomic
@@ -64,15 +86,19 @@ def set_verification_status(
     prompted_by_update: Update | None = None,
     prompted_by_source: Source | None = None,
 ) -> int:
-    """Set the verification status of `claims`, keeping a dated who/from/to entry for each change."""
+    """Set the verification status of `claims` with `note` as the reader-facing note that replaces
+    the old one, keeping a dated who/from/to entry for each change."""
     require(can_verify(user), "Only an editor can set a claim's verification status.")
     if status not in VerificationStatus.values:
         raise ValidationError(f"{status!r} is not a verification status.")
+    if not note.strip():
+        raise ValidationError("A new verification status needs the note readers see under it.")
     changed = 0
     for claim in lock_all(claims):
         if claim.verification_status == status:
             continue
         from_status, claim.verification_status = claim.verification_status, status
+        claim.verification_note = note.strip()
         record_status_change(
             claim=claim, from_status=from_status, user=user, note=note,
             prompted_by_update=prompted_by_update, prompted_by_source=prompted_by_source,

@@ -160,6 +160,17 @@ def test_importing_twice_or_into_the_origin_creates_nothing(tmp_path, seeded):
     assert export() == bundle
 
 
+def test_status_steps_from_a_bundle_are_shown_as_imported_from_it_not_as_checks(tmp_path, seeded):
+    bundle = export()
+    wipe_database()
+    import_file(tmp_path, bundle, name="london.json")
+    steps = ClaimStatusChange.objects.all()
+    assert steps
+    assert {(s.via, s.imported_from, s.changed_by) for s in steps} == {
+        ("import", "the story bundle london.json", None),
+    }
+
+
 def test_dry_run_writes_nothing(tmp_path, seeded):
     bundle = export()
     wipe_database()

@@ -123,6 +123,16 @@ def test_statistics_carry_value_unit_and_period(imported):
 
 
 @pytest.mark.django_db
+def test_status_steps_the_seeds_set_are_shown_as_imported_from_the_annotation(imported):
+    steps = ClaimStatusChange.objects.all()
+    assert steps
+    assert {(s.via, s.imported_from, s.changed_by) for s in steps} == {
+        ("import", "the annotation london-trade-talks.toml", None),
+    }
+    assert steps[0].origin() == "Imported from the annotation london-trade-talks.toml"
+
+
+@pytest.mark.django_db
 def test_facts_the_sources_got_wrong_are_recorded_as_inaccurate_with_a_note(imported):
     former = Claim.objects.get(natural_key="annotation:trump-called-former-president")
     reelection = Claim.objects.get(natural_key="annotation:trump-eyes-reelection")

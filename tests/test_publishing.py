@@ -182,7 +182,7 @@ def test_changing_a_claims_status_on_the_desk_records_who_from_to_and_why(editor
     claim = make_claim(verification_status=VerificationStatus.UNVERIFIED)
     source = make_source()
     before = locking.lock_for_edit(Claim, claim.pk)
-    claim.verification_status = VerificationStatus.DISPUTED
+    claim.verification_status, claim.verification_note = VerificationStatus.DISPUTED, "Beijing denies it."
     publishing.save_from_desk(obj=claim, user=editor, before=before, status_note="Beijing denies it.",
                               prompted_by_source=source)
 
@@ -220,6 +220,18 @@ def test_bulk_verification_records_an_entry_per_changed_claim(editor):
         first, "unverified", "disputed", editor,
     )
     assert abs(entry.changed_at - timezone.now()) < timedelta(minutes=1)
+
+
+def test_a_new_status_saved_under_the_old_note_is_refused_on_every_desk_path(editor):
+    claim = make_claim(verification_note="No second source yet.")
+    before = locking.lock_for_edit(Claim, claim.pk)
+    claim.verification_status = VerificationStatus.CORROBORATED
+    with pytest.raises(ValidationError, match="write the note readers see under the new status"):
+        publishing.save_from_desk(obj=claim, user=editor, before=before)
+    with pytest.raises(ValidationError, match="needs the note readers see"):
+        review.set_verification_status(claims=[claim], status=VerificationStatus.CORROBORATED, user=editor)
+    assert Claim.objects.get(pk=claim.pk).verification_status == VerificationStatus.UNVERIFIED
+    assert not ClaimStatusChange.objects.exists()
 
 
 def test_reporter_cannot_bulk_verify(reporter):

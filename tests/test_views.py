@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from stories import review
 from stories.caching import clear_every_cache
 from stories.dates import Precision
 from stories.models import (
@@ -400,6 +401,21 @@ def test_claim_page_shows_the_dated_status_history_and_note(client):
     page = text_of(client.get(claim.get_absolute_url()))
     assert "Two measures merged." in page
     assert "June 11, 2025, 09:30 BST : Unverified → Disputed . Checked against customs data" in page
+
+
+def test_claim_page_says_which_status_steps_were_imported_and_which_were_checked(client, editor):
+    story = make_story(timezone="Europe/London")
+    claim = make_claim(story=story, verification_status=VerificationStatus.UNVERIFIED)
+    review.record_status_change(claim=claim, from_status=VerificationStatus.UNREVIEWED,
+                                note="As reported.", imported_from="the annotation london-trade-talks.toml")
+    claim.verification_status, claim.verification_note = VerificationStatus.DISPUTED, "Beijing denies it."
+    claim.save()
+    review.record_status_change(claim=claim, from_status=VerificationStatus.UNVERIFIED, user=editor,
+                                note="Beijing denies it.")
+    page = text_of(client.get(claim.get_absolute_url()))
+    assert "Unreviewed → Unverified . As reported. (Imported from the annotation london-trade-talks.toml)" in page
+    assert "Unverified → Disputed . Beijing denies it." in page
+    assert page.count("Imported from") == 1
 
 
 # --- Unpublished content is 404 everywhere -------------------------------------------------------

@@ -6,7 +6,8 @@
 - `records`: citations and the supporting records;
 - `forms`: the desk's forms (version check, role check, story-zone times, the span picker);
 - `inputs`: the checks every model admin makes on its URL and query before a view runs;
-- `accounts`: auth's and django-axes' admins, registered again with those checks.
+- `accounts`: auth's and django-axes' admins, registered again with those checks;
+- `refusals`: the page a reporter sees on an editor-only page (the site's handler403).
 """
 
 from django.contrib import admin

@@ -20,7 +20,7 @@ from stories.models import (
 
 from . import forms as desk_forms
 from . import review_queue
-from .base import DeskAdmin, ReadOnlyInline
+from .base import DeskAdmin, ReadOnlyInline, short
 from .content import CitedAdmin, ClaimCitationInline
 from .inputs import BadInput, check_id
 
@@ -28,8 +28,12 @@ from .inputs import BadInput, check_id
 class ClaimStatusChangeInline(ReadOnlyInline):
     model = ClaimStatusChange
     fk_name = "claim"
-    fields = ["changed_at", "from_status", "to_status", "changed_by", "note", "prompted_by_update", "prompted_by_source"]
+    fields = ["changed_at", "from_status", "to_status", "origin", "note", "prompted_by_update", "prompted_by_source"]
     related = ("changed_by", "prompted_by_update", "prompted_by_source")
+
+    @admin.display(description="By")
+    def origin(self, obj):
+        return obj.origin()
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("prompted_by_source__text")
@@ -94,8 +98,7 @@ def _verification_action(status: VerificationStatus):
 class ClaimAdmin(CitedAdmin, DeskAdmin):
     form = desk_forms.ClaimForm
     change_list_template = "admin/stories/claim/change_list.html"
-    list_display = ["short_text", "speaker", "kind", "verification_status", "story", "visibility"]
-    list_editable = ["verification_status"]
+    list_display = ["short_text", "speaker", "verification_status", "visibility"]
     list_filter = [
         "verification_status", "kind", ("claimant", admin.RelatedOnlyFieldListFilter), "story",
         CitedSourceFilter, ReviewStateFilter, "status",
@@ -127,11 +130,11 @@ class ClaimAdmin(CitedAdmin, DeskAdmin):
 
     @admin.display(description="Claim", ordering="text")
     def short_text(self, obj):
-        return Truncator(obj.text).chars(90)
+        return Truncator(obj.text).chars(70)
 
     @admin.display(description="Speaker", ordering="claimant__name")
     def speaker(self, obj):
-        return obj.speaker_on_desk or "—"
+        return short(obj.speaker_on_desk, 30)
 
     def set_verification(self, request, queryset, status: VerificationStatus):
         form = desk_forms.VerificationForm(request.POST if "apply" in request.POST else None)

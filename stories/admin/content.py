@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from stories import merging, permissions, publishing
 from stories.citations import settle_relation
 from stories.ingest import extracted
+from stories.key_developments import stale_key_developments
 from stories.models import (
     Actor,
     ActorAlias,
@@ -36,7 +37,7 @@ from stories.models import (
 )
 
 from . import forms as desk_forms
-from .base import DeskAdmin, DeskChildInline, ReadOnlyInline, desk_time
+from .base import DeskAdmin, DeskChildInline, ReadOnlyInline, desk_time, list_time, short
 
 
 # --- Inlines -----------------------------------------------------------------------------------
@@ -164,7 +165,7 @@ class CorrectionInline(ReadOnlyInline):
 class StoryAdmin(DeskAdmin):
     form = desk_forms.StoryForm
     change_form_template = "admin/stories/story/change_form.html"
-    list_display = ["title", "visibility", "is_live", "timezone", "updated_at"]
+    list_display = ["title", "visibility", "is_live", "key_developments_check"]
     list_editable = ["is_live"]
     list_filter = ["status", "is_live"]
     search_fields = ["title", "standfirst"]
@@ -260,7 +261,16 @@ class StoryAdmin(DeskAdmin):
             "can_add_update": self.admin_site._registry[Update].has_add_permission(request),
             "can_publish_updates": permissions.can_publish(request.user, Update),
             "add_source_url": reverse("admin:stories_source_add") + f"?story={story.pk}",
+            "stale_key_developments": stale_key_developments(story),
         }
+
+    @admin.display(description="Key developments")
+    def key_developments_check(self, obj):
+        stale = stale_key_developments(obj)
+        if stale is None:
+            return "—"
+        return format_html('<span class="desk-state desk-stale" title="{}">Check: older than the newest {}</span>',
+                           stale.message(), stale.newer_kind)
 
 
 # --- Actors ------------------------------------------------------------------------------------
@@ -269,7 +279,7 @@ class StoryAdmin(DeskAdmin):
 @admin.register(Actor)
 class ActorAdmin(DeskAdmin):
     form = desk_forms.ActorForm
-    list_display = ["name", "kind", "role_title", "affiliation", "claim_count", "visibility"]
+    list_display = ["name", "role", "claim_count", "visibility"]
     list_filter = ["kind", "status"]
     search_fields = ["name", "aliases__alias", "role_title"]
     list_select_related = ["affiliation"]
@@ -289,6 +299,11 @@ class ActorAdmin(DeskAdmin):
         return super().get_queryset(request).annotate(
             claims_total=Count("claims", distinct=True)
         ).order_by(*Actor._meta.ordering, "pk")
+
+    @admin.display(description="Who", ordering="role_title")
+    def role(self, obj):
+        parts = [obj.get_kind_display(), obj.role_title, obj.affiliation.name if obj.affiliation_id else ""]
+        return short(" · ".join(p for p in parts if p), 60)
 
     @admin.display(description="Claims", ordering="claims_total")
     def claim_count(self, obj):
@@ -332,7 +347,7 @@ class ActorAdmin(DeskAdmin):
 @admin.register(Source)
 class SourceAdmin(DeskAdmin):
     form = desk_forms.SourceForm
-    list_display = ["title", "publisher", "kind", "published_display", "citation_total", "visibility"]
+    list_display = ["short_title", "publisher", "published_display", "citation_total", "visibility"]
     list_filter = ["kind", "status", "publisher"]
     search_fields = ["title", "publisher", "text"]
     readonly_fields = ["sha256", "imported_from", "original_kept", "make_from_words"]
@@ -440,9 +455,13 @@ class SourceAdmin(DeskAdmin):
     def get_changelist(self, request, **kwargs):
         return SourceChangeList
 
-    @admin.display(description="Source date", ordering="source_published_at")
+    @admin.display(description="Source", ordering="title")
+    def short_title(self, obj):
+        return short(obj.title, 70)
+
+    @admin.display(description="Appeared", ordering="source_published_at")
     def published_display(self, obj):
-        return desk_time(obj.source_published_at, obj.desk_tzinfo)
+        return list_time(obj.source_published_at, obj.desk_tzinfo)
 
     @admin.display(description="Citations", ordering="citations_total")
     def citation_total(self, obj):
@@ -472,7 +491,7 @@ class SourceChangeList(admin.views.main.ChangeList):
 @admin.register(Event)
 class EventAdmin(CitedAdmin, DeskAdmin):
     form = desk_forms.EventForm
-    list_display = ["title", "story", "when", "is_key_event", "visibility"]
+    list_display = ["short_title", "when", "is_key_event", "visibility"]
     list_editable = ["is_key_event"]
     list_filter = ["status", "is_key_event", "precision", "story"]
     search_fields = ["title", "description", "place"]
@@ -483,6 +502,10 @@ class EventAdmin(CitedAdmin, DeskAdmin):
         (None, {"fields": ["story", "title", "when", "ends", "place", "description", "is_key_event"]}),
         ("Publishing", {"fields": ["status", "published_at"]}),
     ]
+
+    @admin.display(description="Event", ordering="title")
+    def short_title(self, obj):
+        return short(obj.title, 70)
 
     @admin.display(description="When", ordering="occurred_at")
     def when(self, obj):
@@ -496,9 +519,8 @@ class EventAdmin(CitedAdmin, DeskAdmin):
 @admin.register(Update)
 class UpdateAdmin(DeskAdmin):
     form = desk_forms.UpdateForm
-    change_form_template = "admin/stories/update/change_form.html"
     desk_added_verb = "Posted"
-    list_display = ["headline", "story", "kind", "posted", "is_pinned", "status", "visibility", "author"]
+    list_display = ["short_headline", "posted", "is_pinned", "status", "visibility"]
     list_editable = ["is_pinned", "status"]
     list_filter = ["status", "kind", "is_pinned", "story"]
     search_fields = ["headline", "body"]
@@ -510,11 +532,11 @@ class UpdateAdmin(DeskAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [
-            (None, {"fields": ["story", "headline", "body", "kind", "is_pinned"]}),
+            (None, {"fields": ["story", "headline", "body", "kind", ("is_pinned", "keep_other_pins")]}),
             ("Links", {"fields": ["claims", "events"],
                        "description": "Claims and events of this story that the update is about."}),
             ("Image", {"fields": ["image", "image_alt", "image_credit", "image_preview"], "classes": ["collapse"]}),
-            ("Publishing", {"fields": ["status", "published_at", "posted_at", "author"]}),
+            ("Publishing", {"fields": ["publication", "publish_at", "posted_at", "author"]}),
         ]
         if obj is not None and obj.status == PublicationStatus.PUBLISHED:
             fieldsets.insert(1, ("Correction", {
@@ -528,17 +550,20 @@ class UpdateAdmin(DeskAdmin):
         initial.setdefault("author", request.user.pk)
         return initial
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["can_publish_now"] = permissions.can_publish(request.user, Update) and (
-            obj is None or obj.status == PublicationStatus.DRAFT or obj.is_scheduled()
-        )
-        return super().render_change_form(request, context, add, change, form_url, obj)
-
     def save_model(self, request, obj, form, change):
         if not change and obj.author_id is None:
             obj.author = request.user
+        before = getattr(form, "locked_current", None)
+        keep = bool(getattr(form, "cleaned_data", {}).get("keep_other_pins"))
+        unpinning = list(publishing.updates_unpinned_by(update=obj, before=before, keep_other_pins=keep).only("headline"))
         super().save_model(request, obj, form, change)
+        for other in unpinning:
+            self.message_user(request, f"Unpinned “{other}”: “{obj}” is pinned now.", messages.INFO)
+
+    @admin.display(description="Update", ordering="headline")
+    def short_headline(self, obj):
+        return short(obj.headline, 60)
 
     @admin.display(description="Posted", ordering="posted_at")
     def posted(self, obj):
-        return desk_time(obj.posted_at, obj.desk_tzinfo)
+        return list_time(obj.posted_at, obj.desk_tzinfo)

@@ -24,7 +24,7 @@ from django.urls import reverse_lazy
 from django.utils.html import format_html
 from django.utils.text import slugify
 
-from stories import images, locking, permissions, publishing
+from stories import images, locking, permissions, publishing, review
 from stories.citations import locate_excerpt
 from stories.dates import format_moment, moment_as_written, parse_moment
 from stories.ingest import fetching, pages
@@ -43,6 +43,8 @@ from stories.models import (
     unique_slug,
 )
 
+PUBLISHED_AT_LABEL = "When readers can see it"
+SOURCE_PUBLISHED_AT_LABEL = "When the article appeared"
 IMAGE_ALT_FIELDS = {"lead_image": "lead_image_alt", "photo": "photo_alt", "image": "image_alt"}
 MOMENT_HELP = (
     "As precisely as it is known: 2025, 2025-05, 2025-06-09, 2025-06-10T10 or 2025-06-10T10:00, "
@@ -113,11 +115,17 @@ class DeskForm(forms.ModelForm):
                 # Reverting shows an old revision: the version to compare against is today's.
                 version = type(instance).objects.values_list("version", flat=True).get(pk=instance.pk)
             self.fields["seen_version"].initial = version
+        # Two dates sit side by side on a source: say which is which in words, not field names.
         if "published_at" in self.fields:
-            self.fields["published_at"].label = "Publish at"
+            self.fields["published_at"].label = PUBLISHED_AT_LABEL
             self.fields["published_at"].help_text = (
-                "When readers can see it. A time in the future schedules publication; "
+                "When readers of this site see it. A time in the future schedules publication; "
                 "leave empty to publish now."
+            )
+        if "source_published_at" in self.fields:
+            self.fields["source_published_at"].label = SOURCE_PUBLISHED_AT_LABEL
+            self.fields["source_published_at"].help_text = (
+                "The article's own date, as its publisher gave it; not when our readers see it."
             )
         user = self.desk_user
         if user is None:
@@ -451,11 +459,18 @@ class ClaimForm(MomentFormMixin, DeskForm):
         self.init_moments()
         if self.instance.story_id:
             self.fields["prompted_by_update"].queryset = Update.objects.filter(story_id=self.instance.story_id)
+        note = self.fields.get("verification_note")
+        if note is not None and not note.disabled:
+            note.label = "Note readers see"
+            note.help_text = "Why the claim has this status. A new status needs a new note: the old one is replaced."
 
     def clean(self):
         cleaned = super().clean()
         self.clean_moments()
         return cleaned
+
+    def check_change(self, before, after) -> None:
+        review.check_status_note(before=before, after=after)
 
     def desk_save_kwargs(self) -> dict:
         return {
@@ -475,14 +490,23 @@ class UpdateForm(DeskForm):
         required=False, label="Minor fix, no correction note",
         help_text="Spelling or formatting only: the meaning did not change. The old words are still kept in the history.",
     )
-    publish_now = False
+    keep_other_pins = forms.BooleanField(
+        required=False, label="Keep the other pinned updates pinned",
+        help_text="Pinning this update unpins the story's other pinned updates, unless you tick this.",
+    )
+    publication = forms.ChoiceField(label="Readers see it", widget=forms.RadioSelect)
+    publish_at = forms.SplitDateTimeField(
+        label="At", required=False, widget=StoryTimeWidget,
+        help_text="For “At a set time”: a future time schedules it; a past one backdates it.",
+    )
 
     class Meta:
         model = Update
-        fields = "__all__"
+        exclude = ["status", "published_at"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.init_publication()
         author = self.fields.get("author")
         if author is not None and self.desk_user is not None:
             # Whom this user may credit, and whoever the update already names.
@@ -491,12 +515,32 @@ class UpdateForm(DeskForm):
                 allowed = allowed | get_user_model().objects.filter(pk=self.instance.author_id)
             author.queryset = allowed.distinct()
 
+    def init_publication(self):
+        """One choice for status and time, worded for where the update is now."""
+        instance, choice = self.instance, publishing.PublishingChoice
+        live = instance.pk is not None and instance.is_published()
+        self.fields["publication"].choices = [
+            (choice.DRAFT, "Draft: take it off the site" if live else "Draft: only the desk sees it"),
+            (choice.NOW, f"Published {format_moment(instance.published_at, 'minute', instance.desk_tzinfo)}"
+             if live else "Publish now"),
+            (choice.AT, "At a set time"),
+        ]
+        current, at = publishing.publishing_choice_of(instance)
+        # The time already set, so "At a set time" starts from it.
+        self.fields["publication"].initial, self.fields["publish_at"].initial = current, at or instance.published_at
+        if self.desk_user is not None and not permissions.can_publish(self.desk_user, instance):
+            for name in ("publication", "publish_at"):
+                self.fields[name].disabled = True
+            self.fields["publication"].help_text = "Only an editor can publish, schedule or unpublish."
+
     def clean(self):
-        if self.publish_now and self.desk_user is not None and permissions.can_publish(self.desk_user, Update):
-            self.cleaned_data["status"] = PublicationStatus.PUBLISHED
-            at = self.cleaned_data.get("published_at")
-            if at is None or at > timezone.now():
-                self.cleaned_data["published_at"] = timezone.now()
+        if "publication" in self.cleaned_data:
+            try:
+                publishing.apply_publishing_choice(
+                    self.instance, choice=self.cleaned_data["publication"], at=self.cleaned_data.get("publish_at"),
+                )
+            except ValidationError as invalid:
+                self.add_error("publish_at", invalid)
         cleaned = super().clean()
         story = cleaned.get("story") or (self.instance.story if self.instance.story_id else None)
         if story is not None:
@@ -507,6 +551,8 @@ class UpdateForm(DeskForm):
         return cleaned
 
     def check_change(self, before, after) -> None:
+        publishing.check_unpinning(update=after, before=before, user=self.desk_user,
+                                   keep_other_pins=bool(self.cleaned_data.get("keep_other_pins")))
         if before is None or not publishing.is_correction(before, after):
             return
         if self.cleaned_data.get("minor_fix"):
@@ -520,11 +566,12 @@ class UpdateForm(DeskForm):
 
     def desk_save_kwargs(self) -> dict:
         before = self.locked_current
+        kwargs = {"keep_other_pins": bool(self.cleaned_data.get("keep_other_pins"))}
         if before is None or not publishing.is_correction(before, self.instance):
-            return {}
+            return kwargs
         if self.cleaned_data.get("minor_fix"):
-            return {"minor_fix": True}
-        return {"correction_note": self.cleaned_data["correction_note"]}
+            return {**kwargs, "minor_fix": True}
+        return {**kwargs, "correction_note": self.cleaned_data["correction_note"]}
 
 
 def child_form(form_class: type[forms.ModelForm], user) -> type[forms.ModelForm]:
@@ -610,8 +657,9 @@ class QuickUpdateForm(forms.Form):
 
 class VerificationForm(forms.Form):
     note = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="Why: kept in each claim's status history, which readers see.",
+        label="Note readers see", widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Why: replaces each claim's note under its status, and is kept in its status history.",
+        error_messages={"required": "Write the note readers see under the new status: it replaces the old one."},
     )
     prompted_by_source = forms.ModelChoiceField(Source.objects.defer("text"), required=False)
     prompted_by_update = forms.ModelChoiceField(Update.objects.select_related("story"), required=False)

@@ -26,7 +26,7 @@ from stories.models import (
 )
 
 from . import forms as desk_forms
-from .base import DeskChildAdmin
+from .base import DeskChildAdmin, short
 from .inputs import CheckedInputs
 
 
@@ -37,7 +37,7 @@ from .inputs import CheckedInputs
 class CitationAdmin(DeskChildAdmin):
     form = desk_forms.CitationForm
     change_form_template = "admin/stories/citation/change_form.html"
-    list_display = ["__str__", "source", "claim", "event", "start", "end", "is_stale"]
+    list_display = ["words", "short_source", "cites", "is_stale"]
     list_filter = ["is_stale", "source"]
     list_select_related = ["source", "claim", "event"]
     autocomplete_fields = ["claim", "event"]
@@ -68,6 +68,18 @@ class CitationAdmin(DeskChildAdmin):
         parent = obj.claim or obj.event
         self.message_user(request, f"Cited “{obj.excerpt[:60]}” from {obj.source}.", messages.SUCCESS)
         return HttpResponseRedirect(reverse(f"admin:stories_{parent._meta.model_name}_change", args=[parent.pk]))
+
+    @admin.display(description="Words", ordering="excerpt")
+    def words(self, obj):
+        return f"“{short(obj.excerpt, 60)}”"
+
+    @admin.display(description="Source", ordering="source__title")
+    def short_source(self, obj):
+        return short(obj.source, 40)
+
+    @admin.display(description="Backs")
+    def cites(self, obj):
+        return short(obj.claim or obj.event, 50)
 
     def get_urls(self):
         return [
@@ -104,10 +116,22 @@ class RecordAdmin(CheckedInputs, admin.ModelAdmin):
 class ClaimStatusChangeAdmin(RecordAdmin):
     """The verification history: kept, never edited."""
 
-    list_display = ["claim", "from_status", "to_status", "changed_by", "changed_at"]
-    list_filter = ["to_status"]
+    list_display = ["short_claim", "step", "origin", "changed_at"]
+    list_filter = ["to_status", "via"]
     list_select_related = ["claim", "changed_by"]
     date_hierarchy = "changed_at"
+
+    @admin.display(description="By")
+    def origin(self, obj):
+        return obj.origin()
+
+    @admin.display(description="Claim", ordering="claim__text")
+    def short_claim(self, obj):
+        return short(obj.claim, 50)
+
+    @admin.display(description="Status")
+    def step(self, obj):
+        return f"{obj.get_from_status_display()} → {obj.get_to_status_display()}"
 
 
 @admin.register(Correction)
@@ -122,13 +146,17 @@ class CorrectionAdmin(DeskChildAdmin):
 
 @admin.register(Mention)
 class MentionAdmin(DeskChildAdmin):
-    list_display = ["actor", "source", "start", "end"]
+    list_display = ["actor", "short_source", "start", "end"]
     list_select_related = ["actor", "source"]
     autocomplete_fields = ["actor"]
     list_filter = ["source"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("source__text")
+
+    @admin.display(description="Source", ordering="source__title")
+    def short_source(self, obj):
+        return short(obj.source, 50)
 
 
 @admin.register(ActorAlias)

@@ -36,6 +36,7 @@ from stories.models import (
     PublicationStatus,
     Source,
     SourceRevision,
+    StatusChangeOrigin,
     Story,
     Update,
     text_sha256,
@@ -290,9 +291,10 @@ def _dump_citations(obj) -> list[dict]:
 
 
 class _Importer:
-    def __init__(self, bundle: dict, report: ImportReport):
+    def __init__(self, bundle: dict, report: ImportReport, name: str = ""):
         self.bundle = bundle
         self.report = report
+        self.name = name
 
     def count(self, label: str, outcome: str) -> None:
         self.report.count(label, outcome)
@@ -504,13 +506,17 @@ class _Importer:
                     defaults={
                         "prompted_by_update": updates.get(change.get("prompted_by_update")),
                         "prompted_by_source": sources.get(change.get("prompted_by_source")),
+                        # On this instance the step is an import, whoever checked it on the other.
+                        "via": StatusChangeOrigin.IMPORT,
+                        "imported_from": f"the story bundle {self.name or self.bundle['story']['slug']}",
                     },
                 )
                 self.count("status changes", "created" if created else "unchanged")
 
 
-def import_bundle(bundle: dict, *, dry_run: bool = False) -> tuple[Story, ImportReport]:
-    """Write a story bundle in one transaction: all of it, or nothing with a BundleError.
+def import_bundle(bundle: dict, *, dry_run: bool = False, name: str = "") -> tuple[Story, ImportReport]:
+    """Write a story bundle (named `name` in the status history) in one transaction: all of it,
+    or nothing with a BundleError.
 
     Returns the story and what was created, updated and left unchanged; with `dry_run`, the
     same report and nothing written.
@@ -520,7 +526,7 @@ def import_bundle(bundle: dict, *, dry_run: bool = False) -> tuple[Story, Import
     report = ImportReport(dry_run=dry_run)
     try:
         with atomic_unless_dry_run(report):
-            story = _Importer(bundle, report).run()
+            story = _Importer(bundle, report, name).run()
     except DatabaseError as error:
         raise BundleError(f"the bundle conflicts with this database: {error}") from None
     except (KeyError, TypeError, AttributeError) as error:

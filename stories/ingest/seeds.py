@@ -242,6 +242,7 @@ class _Loader:
             record_status_change(
                 claim=claim, from_status=previous_status,
                 note=claim.verification_note or f"Set by the annotation {annotation.name}.",
+                imported_from=f"the annotation {annotation.name}",
             )
         return claim
 

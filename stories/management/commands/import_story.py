@@ -22,7 +22,7 @@ class Command(BaseCommand):
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise CommandError(f"{file} is not a UTF-8 JSON story bundle: {error}.") from None
         try:
-            story, report = import_bundle(bundle, dry_run=dry_run)
+            story, report = import_bundle(bundle, dry_run=dry_run, name=file.name)
         except BundleError as error:
             raise CommandError(f"Import failed, nothing was written. {file}: {str(error).rstrip('.')}.") from None
         prefix = "Dry run, nothing written. Would import" if dry_run else "Imported"
