@@ -30,7 +30,7 @@ from stories.models import (
     Update,
 )
 from stories.publishing import record_update_change
-from tests.factories import make_event, make_story, make_update
+from tests.factories import cite, make_event, make_story, make_update
 
 pytestmark = pytest.mark.django_db
 PROJECT = Path(settings.BASE_DIR)
@@ -48,6 +48,8 @@ def seeded():
     make_update(story=story, headline="Unchecked", status=PublicationStatus.DRAFT, published_at=None)
     event = make_event(story=story, title="Lunch break", precision=Precision.MINUTE,
                        occurred_at=timezone.now() - timedelta(hours=2))
+    source = Source.objects.get(imported_from__startswith="2025-06-10")
+    cite(source, "reconvened at Lancaster House", event=event, relation="supports")
     update.events.add(event)
     claim = Claim.objects.filter(story=story, status_changes__isnull=False).first()
     ClaimStatusChange.objects.create(claim=claim, from_status=claim.verification_status,

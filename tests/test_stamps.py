@@ -19,6 +19,7 @@ from django.utils import timezone
 from stories import stamps
 from stories.merging import merge_actors
 from stories.models import (
+    CitationProposal,
     Claim,
     ClaimStatusChange,
     Correction,
@@ -138,6 +139,8 @@ def world(db):
     SourceRevision.objects.create(source=source, text=source.text, sha256=source.sha256)
     ClaimStatusChange.objects.create(claim=claims[0], from_status="unverified", to_status="unverified")
     Rendition.objects.create(original="stories/lead.jpg", spec="card", file="renditions/lead.jpg", width=4, height=3)
+    CitationProposal.objects.create(source=source, claim=claims[1], start=0, end=20, excerpt=source.text[:20],
+                                    reason="the same words")
     return story
 
 
