@@ -440,3 +440,33 @@ def test_update_citing_an_unknown_claim_is_refused(seed_dir):
     with pytest.raises(CommandError, match="updates\\[0\\] \\(key 'talks-open'\\): claims 'no-such-claim' is not defined"):
         call_command("import_seeds", path=seed_dir)
     assert all(count == 0 for count in row_counts().values())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_status_steps_written_before_origins_were_kept_read_as_imports_unless_an_editor_made_them():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from .factories import make_claim, make_staff
+
+    import importlib
+
+    from django.apps import apps
+
+    # A transactional test may start from a flushed database: put back the groups migration 0002 made.
+    importlib.import_module("stories.migrations.0002_desk_groups").create_groups(apps, None)
+    before = ("stories", "0010_flat_story_page_indexes")
+    call_command("migrate", *before, verbosity=0)
+    try:
+        old_apps = MigrationExecutor(connection).loader.project_state(before).apps
+        OldChange = old_apps.get_model("stories", "ClaimStatusChange")
+        claim = make_claim()
+        editor = make_staff("Editor")
+        OldChange.objects.create(claim_id=claim.pk, from_status="unreviewed", to_status="unverified")
+        OldChange.objects.create(claim_id=claim.pk, from_status="unverified", to_status="disputed",
+                                 changed_by_id=editor.pk)
+    finally:
+        call_command("migrate", verbosity=0)
+
+    steps = ClaimStatusChange.objects.order_by("pk")
+    assert [s.origin() for s in steps] == ["Imported from an earlier import", f"Checked by {editor.username}"]
