@@ -455,7 +455,7 @@ def test_status_steps_written_before_origins_were_kept_read_as_imports_unless_an
 
     # A transactional test may start from a flushed database: put back the groups migration 0002 made.
     importlib.import_module("stories.migrations.0002_desk_groups").create_groups(apps, None)
-    before = ("stories", "0010_flat_story_page_indexes")
+    before = ("stories", "0012_desk")
     call_command("migrate", *before, verbosity=0)
     try:
         old_apps = MigrationExecutor(connection).loader.project_state(before).apps
