@@ -165,3 +165,9 @@ def test_a_ten_thousand_word_article_is_read_quickly():
     rows = find_dated_sentences(long, published_at=datetime(2025, 6, 9, tzinfo=LONDON), tz=LONDON)
     assert time.perf_counter() - began < 1.0
     assert len(rows) == 45
+
+
+def test_a_dateline_is_when_the_story_was_filed_not_an_event():
+    text = "LONDON, June 10 (The Ledger) - The two sides agreed on Tuesday on a framework."
+    found = find_dated_sentences(text, published_at=datetime(2025, 6, 10, 20, tzinfo=UTC), tz=ZoneInfo("Europe/London"))
+    assert [text[s.start:s.end] for s in found] == ["The two sides agreed on Tuesday on a framework."]

@@ -126,6 +126,8 @@ def find_dated_sentences(text: str, *, published_at: datetime, tz: ZoneInfo) -> 
         if k < 0 or match.start() >= pieces[k].end:
             continue
         piece = pieces[k]
+        if _is_dateline(text, piece.start, piece.end, match.start(), match.end()):
+            continue
         period = resolve(match, today)
         if period is None or period.precision is None:
             continue
@@ -156,6 +158,19 @@ def find_dated_sentences(text: str, *, published_at: datetime, tz: ZoneInfo) -> 
             ends_at=ends_at, ends_precision=ends_precision, duration=duration,
         ))
     return found
+
+
+# "LONDON, June 10 (Reuters) -": a place in capitals, the date and the outlet say when the story
+# was filed, not that something happened.
+_DATELINE_PLACE = re.compile(r"[A-Z][A-Z .'’-]*(?:,\s*[A-Z][\w .'’-]*)?,?")
+_DATELINE_OUTLET = re.compile(r"(?:\([^)]*\))?\s*[-–—:]?\s*")
+
+
+def _is_dateline(text: str, start: int, end: int, date_start: int, date_end: int) -> bool:
+    return bool(
+        _DATELINE_PLACE.fullmatch(text[start:date_start].strip())
+        and _DATELINE_OUTLET.fullmatch(text[date_end:end].strip())
+    )
 
 
 def resolve(match: re.Match, today: date) -> Period | None:
