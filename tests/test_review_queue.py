@@ -19,6 +19,7 @@ from stories.models import (
     Event,
     PublicationStatus,
     ReviewState,
+    Story,
     VerificationStatus,
 )
 
@@ -271,3 +272,17 @@ def test_a_reporter_posting_from_the_desk_leaves_a_draft(as_reporter):
     as_reporter.post(reverse("admin:stories_story_post_update", args=[story.pk]),
                      {"headline": "Talks end", "body": "Both sides left.", "publish_now": "on"})
     assert Update.objects.get(headline="Talks end").status == PublicationStatus.DRAFT
+
+
+def test_importing_the_seeds_queues_their_dated_sentences_with_honest_precision():
+    import io
+
+    from django.core.management import call_command
+
+    call_command("import_seeds", stdout=io.StringIO())
+    story = Story.objects.get()
+    geneva = CandidateEvent.objects.get(source__imported_from__startswith="2025-06-10",
+                                        excerpt__contains="Geneva last month")
+    local = geneva.occurred_at.astimezone(story.tzinfo)
+    assert (geneva.precision, local.year, local.month, local.day) == ("month", 2025, 5, 1)
+    assert geneva.story == story and geneva.review_state == ReviewState.CANDIDATE
