@@ -20,6 +20,7 @@ from .models import (
     PublicationStatus,
     Publishable,
     ReviewState,
+    Source,
     Update,
     VerificationStatus,
 )
@@ -105,6 +106,23 @@ def citation_blockers(obj: Claim | Event, citations) -> list[str]:
             "with the words it rests on."]
 
 
+def unpublish_blockers(obj: Publishable) -> list[str]:
+    """Why taking `obj` off the site would leave readers a claim or event without its words (a
+    source that the only readable citation of a published claim or event is in)."""
+    if not isinstance(obj, Source):
+        return []
+    stranded = []
+    for model in (Claim, Event):
+        for parent in model.objects.filter(status=PublicationStatus.PUBLISHED, citations__source=obj).distinct():
+            if citation_blockers(parent, [c for c in stored_citations(parent) if c.source_id != obj.pk]):
+                stranded.append(f"“{parent}”")
+    if not stranded:
+        return []
+    return [f"Readers would be left with {len(stranded)} published claim{'s' if len(stranded) != 1 else ''} "
+            f"or event{'s' if len(stranded) != 1 else ''} resting on this source alone: {'; '.join(stranded[:5])}"
+            f"{' …' if len(stranded) > 5 else ''}. Cite another source for them, or unpublish them first."]
+
+
 def check_citation_removal(*, before: Citation | None, after: Citation | None) -> None:
     """Refuse to take away the last citation a published claim or event rests on (deleting it,
     moving it elsewhere or marking it as contradicting): unpublish it first, or cite another source."""
@@ -148,6 +166,10 @@ def check_desk_change(*, user, before: Publishable | None, after: Publishable, c
             )
         if after.status == PublicationStatus.PUBLISHED and (
             problems := publish_blockers(after, check_citations=check_citations)
+        ):
+            raise ValidationError(problems)
+        if before is not None and before.is_published() and not after.is_published() and (
+            problems := unpublish_blockers(after)
         ):
             raise ValidationError(problems)
     if isinstance(after, Claim):

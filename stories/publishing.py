@@ -30,7 +30,7 @@ from .models import (
     VerificationStatus,
     visible_to_readers,
 )
-from .permissions import can_change, can_publish, check_desk_change, publish_blockers, require
+from .permissions import can_change, can_publish, check_desk_change, publish_blockers, require, unpublish_blockers
 from .review import check_status_note, record_status_change
 
 CORRECTION_PREFIX = "Correction: an earlier version of this update said "
@@ -247,16 +247,22 @@ def publish(*, objects: Iterable[Publishable], user, at: datetime | None = None)
 
 @transaction.atomic
 def unpublish(*, objects: Iterable[Publishable], user) -> BulkResult:
-    """Take rows off the site; their content and history stay, ready to publish again."""
-    changed = 0
+    """Take rows off the site; their content and history stay, ready to publish again.
+
+    A source that published claims or events rest on alone is left as it is and named in `refused`.
+    """
+    changed, refused = 0, []
     for obj in lock_all(objects):
         require(can_publish(user, obj), f"Only an editor can unpublish {obj._meta.verbose_name_plural}.")
         if obj.status == PublicationStatus.DRAFT:
             continue
+        if problems := unpublish_blockers(obj):
+            refused.append(f"“{obj}”: {' '.join(problems)}")
+            continue
         obj.status = PublicationStatus.DRAFT
         _save_bulk_change(obj, user, "Unpublished")
         changed += 1
-    return BulkResult(changed)
+    return BulkResult(changed, refused)
 
 
 def _save_bulk_change(obj: Publishable, user, reason: str) -> None:

@@ -2,6 +2,7 @@
 event's own form, say how they bear on it, and an editor vouches for that."""
 
 import pytest
+from django.urls import reverse
 
 from stories import publishing, review
 from stories.ingest.bundles import export_bundle, import_bundle
@@ -14,6 +15,7 @@ from stories.models import (
     Event,
     PublicationStatus,
     ReviewState,
+    Source,
     VerificationStatus,
 )
 
@@ -213,3 +215,37 @@ def test_saving_an_event_citation_returns_to_its_event(as_editor):
     citation = cite(source, WORDS, event=event)
     response = submit(as_editor, admin_url(citation), {"relation": CitationRelation.SUPPORTS})
     assert response["Location"] == admin_url(event)
+
+
+# --- A source readers would lose, and a revision restored -----------------------------------------
+
+
+def test_unpublishing_the_only_source_of_a_published_claim_is_refused_on_the_form_and_in_bulk(
+    as_editor, editor, published_claim_with_one_citation
+):
+    claim, citation = published_claim_with_one_citation
+    source = citation.source
+    response = submit(as_editor, admin_url(source), {"status": PublicationStatus.DRAFT})
+    assert "resting on this source alone" in errors_on(response)
+    result = publishing.unpublish(objects=[source], user=editor)
+    assert result.changed == 0 and "resting on this source alone" in result.refused[0]
+    assert Source.objects.get(pk=source.pk).is_published()
+
+
+def test_a_source_whose_claims_have_other_sources_can_be_unpublished(editor, published_claim_with_one_citation):
+    claim, citation = published_claim_with_one_citation
+    cite(make_source(text="Another paper: talks are going well, he said."), WORDS, claim=claim)
+    assert publishing.unpublish(objects=[citation.source], user=editor).changed == 1
+
+
+def test_restoring_a_published_revision_of_a_claim_that_lost_its_citations_is_refused(as_editor, editor):
+    claim = make_claim(**draft())
+    citation = cite(make_source(), WORDS, claim=claim)
+    publishing.publish(objects=[claim], user=editor)
+    published_revision = Claim.objects.get(pk=claim.pk).history.first()
+    publishing.unpublish(objects=[claim], user=editor)
+    citation.delete()
+    url = reverse("admin:stories_claim_simple_history", args=[claim.pk, published_revision.history_id])
+    response = submit(as_editor, url)
+    assert "Cite the exact words of a source" in response.content.decode()
+    assert not Claim.objects.published().filter(pk=claim.pk).exists()

@@ -117,8 +117,11 @@ class CitedAdmin:
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        # The citation formset checks the publishing rule with the rows about to be saved.
-        form.citations_in_formset = self.has_change_permission(request, obj)
+        # The citation formset checks the publishing rule with the rows about to be saved (a
+        # revert shows no formset, so its form checks the stored citations itself).
+        form.citations_in_formset = self.has_change_permission(request, obj) and not getattr(
+            request, "desk_revert", False
+        )
         return form
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
