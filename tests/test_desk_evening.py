@@ -223,3 +223,31 @@ def test_an_evening_of_news_takes_twelve_page_loads_or_fewer(desk, live_server, 
     events_api = phone.request.get(base + "/api/v1/events/?page_size=100").text()
     assert event.title in events_api and draft_event.title not in events_api
     assert Update.objects.published().filter(story=story).count() >= 2
+
+
+def test_selecting_words_in_a_source_makes_a_claim_cited_to_exactly_them(desk, live_server):
+    page, base = desk, live_server.url
+    story = Story.objects.get()
+    source = Source.objects.get(imported_from__startswith="2025-06-10")
+    words = "US and Chinese delegations reconvened at Lancaster House"
+    page.goto(base + admin_url(source))
+    # Select the words in the text box as an editor would with the mouse (offsets in UTF-16 there).
+    page.evaluate("""(words) => {
+        const box = document.querySelector("textarea[name=text]");
+        const at = box.value.indexOf(words);
+        box.focus();
+        box.setSelectionRange(at, at + words.length);
+    }""", words)
+    page.select_option("[name=review_for_story]", str(story.pk))  # the story the editor is working on
+    page.click("button:has-text('Make a claim')")
+    page.wait_for_selector("[name=citations-0-excerpt]")
+    assert page.input_value("[name=citations-0-excerpt]") == words
+    page.fill("[name=text]", "The delegations reconvened at Lancaster House on June 10.")
+    page.select_option("[name=kind]", "assertion")
+    page.select_option("[name=status]", "published")
+    page.click("input[name=_save]")
+    saved(page, "desk-make-a-claim")
+    claim = Claim.objects.get(text__startswith="The delegations reconvened")
+    citation = claim.citations.get()
+    # The source begins with an emoji flag: the offsets are still Python's, so the words match.
+    assert source.text[citation.start:citation.end] == words and claim.is_published()
