@@ -116,6 +116,13 @@ def jpeg_file(width: int, height: int) -> ContentFile:
     return ContentFile(buffer.getvalue())
 
 
+# --- Browser tests -----------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+SEED_STORY = "us-china-trade-talks-london-2025"
+ARTIFACTS = Path(__file__).parent / "artifacts"  # screenshots, git-ignored
+
+
 # --- People on the desk ------------------------------------------------------------------------
 
 
