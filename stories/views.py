@@ -52,10 +52,10 @@ from .templatetags.reader import highlight_citations
 
 # The latest few, then a link: a reader glances at what is new; the full stream has its own page
 # (and #update-<pk> links to an update further down are sent there by reader.js).
-UPDATES_ON_STORY_PAGE = 6
+UPDATES_ON_STORY_PAGE = 4
 LATEST_EVENTS_ON_STORY_PAGE = 12
 KEY_EVENTS_ON_STORY_PAGE = 12
-CLAIMS_PER_STATUS_ON_STORY_PAGE = 5
+CLAIMS_PER_STATUS_ON_STORY_PAGE = 3
 FIGURES_ON_STORY_PAGE = 40
 ACTORS_ON_STORY_PAGE = 60
 SOURCES_ON_STORY_PAGE = 30

@@ -11,7 +11,7 @@ from django.utils import timezone
 from stories import images
 from stories.models import ClaimKind, Precision, VerificationStatus
 from stories.views import UPDATES_ON_STORY_PAGE
-from tests.factories import cite, jpeg_file, make_claim, make_event, make_source, make_staff, make_story, make_update
+from tests.factories import cite, jpeg_file, make_actor, make_claim, make_event, make_source, make_staff, make_story, make_update
 
 pytestmark = pytest.mark.django_db
 
@@ -182,6 +182,13 @@ def test_pictures_further_down_load_lazily_with_their_size(client):
     html = html_of(client.get(story.get_absolute_url()))
     img = re.search(r'<figure class="update__image">\s*(<img [^>]+>)', html).group(1)
     assert 'loading="lazy"' in img and 'width="800" height="450"' in img and 'alt="The venue"' in img
+
+
+def test_an_actor_photo_without_alt_text_is_described_by_the_actors_name(client):
+    actor = make_actor(name="Scott Bessent", photo_alt="")
+    actor.photo.save("bessent.jpg", jpeg_file(600, 600))
+    html = html_of(client.get(actor.get_absolute_url()))
+    assert re.search(r'<img [^>]*alt="Scott Bessent"', html)
 
 
 def test_every_page_names_an_icon_and_favicon_ico_leads_to_it(client):
