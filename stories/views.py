@@ -311,7 +311,7 @@ def story_claims(request, slug):
 @page_cache
 @stamped_page
 def update_detail(request, slug, pk):
-    update = get_object_or_404(Update.objects.published().select_related("story"), story__slug=slug, pk=pk)
+    update = get_object_or_404(Update.objects.published().select_related("story", "author"), story__slug=slug, pk=pk)
     return _render_update(request, update)
 
 

@@ -158,6 +158,8 @@ def test_updates_carry_a_byline(client):
         assert "By Jane Doe" in html
         assert html.count("By the Newsroom desk") == 2
         assert "desk-login" not in html  # a sign-in name is not a byline
+    signed = story.updates.get(headline="Signed")
+    assert '<p class="update__byline">By Jane Doe</p>' in html_of(client.get(signed.get_absolute_url()))
 
 
 def test_lead_image_is_responsive_sized_eager_and_shared(client):

@@ -115,6 +115,14 @@ def claim_speaker(claim, link: bool = True) -> SafeString:
     return mark_safe("Not attributed")
 
 
+@register.simple_tag
+def byline(update) -> str:
+    """Who wrote the update: the author's full name, never their sign-in name (half of what an
+    attacker needs to sign in as them); the desk when no name is recorded."""
+    name = update.author.get_full_name() if update.author_id else ""
+    return f"By {name}" if name else "By the Newsroom desk"
+
+
 OPENING = "“\"‘'"
 CLOSING = "”\"’'"
 INNER = str.maketrans({"“": "‘", "”": "’"})
