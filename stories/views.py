@@ -158,7 +158,10 @@ def home(request):
     stories = Story.objects.published().for_list_page()
     live = list(stories.filter(is_live=True)[:10])
     recent = _paginate(request, stories.filter(is_live=False), per_page=20)
-    return render(request, "stories/home.html", {"live_stories": live, "recent": recent})
+    return render(request, "stories/home.html", {
+        "live_stories": live, "recent": recent,
+        "renditions": prepared_renditions(*((story.lead_image, "card") for story in [*live, *recent])),
+    })
 
 
 @page_cache

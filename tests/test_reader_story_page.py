@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from stories import images
 from stories.models import ClaimKind, Precision, VerificationStatus
+from stories.templatetags.reader import quoted
 from stories.views import UPDATES_ON_STORY_PAGE
 from tests.factories import cite, jpeg_file, make_actor, make_claim, make_event, make_source, make_staff, make_story, make_update
 
@@ -110,6 +111,18 @@ def test_a_quotation_inside_a_quote_is_not_doubled(client):
     assert ">“Talks are going well”</h1>" in claim_page and "““" not in claim_page
 
 
+@pytest.mark.parametrize(("text", "shown"), [
+    ("Talks are going well", "“Talks are going well”"),
+    ("“Talks are going well”", "“Talks are going well”"),
+    ('"Talks are going well"', "“Talks are going well”"),
+    ("“Talks are going well” on day two.", "“‘Talks are going well’ on day two.”"),
+    ("“We agree,” he said, “on tariffs”", "“‘We agree,’ he said, ‘on tariffs’”"),
+    ('He said "no" and "yes"', "“He said ‘no’ and ‘yes’”"),
+])
+def test_quotation_marks_are_written_once_with_single_ones_inside(text, shown):
+    assert quoted(text) == shown
+
+
 def test_the_updates_filter_says_what_its_key_event_box_does(client):
     story = make_story()
     text = text_of(client.get(reverse("stories:story-updates", args=[story.slug])))
@@ -174,6 +187,16 @@ def test_lead_image_is_responsive_sized_eager_and_shared(client):
     assert '<meta property="og:image" content="http://testserver/media/stories/lead.jpg">' in html
     assert '<meta property="og:image:alt" content="Delegates at Lancaster House">' in html
     assert client.get("/media/renditions/lead-medium.jpg").status_code == 200
+
+
+def test_home_cards_show_the_lead_picture_as_its_card_rendition(client):
+    live = make_story(is_live=True, lead_image_alt="Delegates at Lancaster House")
+    live.lead_image.save("live.jpg", jpeg_file(1600, 1000))
+    images.renditions(live.lead_image.name)
+    html = html_of(client.get("/"))
+    img = re.search(r'<div class="story-card__image">(<img [^>]+>)', html).group(1)
+    assert 'src="/media/renditions/live-card.jpg"' in img and 'width="800" height="450"' in img
+    assert 'alt="Delegates at Lancaster House"' in img and 'fetchpriority="high"' in img
 
 
 def test_pictures_further_down_load_lazily_with_their_size(client):

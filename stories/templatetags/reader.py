@@ -123,8 +123,7 @@ def byline(update) -> str:
     return f"By {name}" if name else "By the Newsroom desk"
 
 
-OPENING = "“\"‘'"
-CLOSING = "”\"’'"
+OPENING_DOUBLE, CLOSING_DOUBLE = "“\"", "”\""
 INNER = str.maketrans({"“": "‘", "”": "’"})
 
 
@@ -133,8 +132,11 @@ def quoted(text: str) -> str:
     """Text in “double quotes”, once: quotes already around it are not doubled, and double quotes
     inside it become single ones (‘…’), as nested quotations are written."""
     text = (text or "").strip()
-    if len(text) >= 2 and text[0] in OPENING[:2] and text[-1] in CLOSING[:2]:
-        text = text[1:-1]
+    interior = text[1:-1]
+    already_quoted = len(text) >= 2 and text[0] in OPENING_DOUBLE and text[-1] in CLOSING_DOUBLE
+    # “A” and “B” is two quotations, not one quoted whole: strip only marks that pair with each other.
+    if already_quoted and not any(mark in interior for mark in OPENING_DOUBLE + CLOSING_DOUBLE):
+        text = interior
     inner = text.translate(INNER)
     # Straight double quotes inside, alternately opening and closing.
     pieces = inner.split('"')
