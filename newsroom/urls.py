@@ -1,11 +1,8 @@
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
-from django.conf import settings
-from django.urls import include, path, re_path
+from django.urls import include, path
 
 from stories.sitemaps import SITEMAPS, robots_txt
-
-from stories.views import media_file
 
 from . import health
 
@@ -16,6 +13,5 @@ urlpatterns = [
     path("api/v1/", include("stories.api.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots-txt"),
-    re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", media_file, name="media"),
     path("", include("stories.urls")),
 ]

@@ -45,13 +45,18 @@ SPECS = {
         RenditionSpec("thumbnail", 320, 320, crop=True),
         RenditionSpec("card", 800, 450, crop=True),
         RenditionSpec("medium", 800, 800, crop=False),
+        RenditionSpec("large", 1200, 1200, crop=False),
         RenditionSpec("full", 1600, 1600, crop=False),
     )
 }
 
 # Renditions of one shape, offered together in a `srcset` so a phone need not fetch the 1600 px
 # copy. Cropped sizes stand alone: a srcset's candidates must all show the same picture.
-SAME_SHAPE = {"full": ("medium", "full"), "card": ("card",), "thumbnail": ("thumbnail",), "medium": ("medium",)}
+# A 3x phone wants about 1,100 px for a full-width picture: "large" spares it the 1,600 px copy.
+SAME_SHAPE = {
+    "full": ("medium", "large", "full"), "large": ("medium", "large"), "medium": ("medium",),
+    "card": ("card",), "thumbnail": ("thumbnail",),
+}
 
 
 @dataclass(frozen=True)

@@ -136,19 +136,6 @@ def favicon(request):
     return response
 
 
-@require_safe
-def media_file(request, path):
-    """An uploaded image or its rendition. Every upload was checked to be a plain image and is
-    stored under its real format's extension (images.py); storage never reuses a name, so a day
-    of caching is safe. A deployment with a CDN or object storage serves MEDIA_URL there instead."""
-    from django.conf import settings
-    from django.views.static import serve
-
-    response = serve(request, path, document_root=settings.MEDIA_ROOT)
-    patch_cache_control(response, public=True, max_age=86400)
-    return response
-
-
 # --- Home and search -----------------------------------------------------------------------------
 
 

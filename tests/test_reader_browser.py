@@ -36,8 +36,9 @@ pytestmark = [
 
 
 def photo_like_jpeg(width: int, height: int) -> bytes:
-    """A JPEG that weighs what a news photograph does (fine texture over a gradient: its 1600 px
-    rendition is about 230 kB), not a flat colour that compresses to nothing."""
+    """A JPEG that weighs what a news photograph does (fine texture over a gradient: its 1,600 px
+    rendition is about 230 kB, its 1,200 px one about 135 kB), not a flat colour that compresses
+    to nothing."""
     rng = random.Random(15)
     image = Image.linear_gradient("L").resize((width, height)).convert("RGB")
     noise = Image.frombytes("RGB", (width, height), rng.randbytes(width * height * 3)).filter(ImageFilter.GaussianBlur(1))
@@ -47,8 +48,10 @@ def photo_like_jpeg(width: int, height: int) -> bytes:
 
 
 @pytest.fixture
-def story_with_pictures(london_story):
-    """The London story with a lead image (renditions made, as the desk makes them on save)."""
+def story_with_pictures(london_story, settings):
+    """The London story with a lead image (renditions made, as the desk makes them on save),
+    served by a stand-in for the production static server (tests/media_urls.py)."""
+    settings.ROOT_URLCONF = "tests.media_urls"
     london_story.lead_image.save("lancaster-house.jpg", ContentFile(photo_like_jpeg(2000, 1125)), save=False)
     london_story.lead_image_alt = "Lancaster House, where the delegations meet"
     london_story.lead_image_credit = "Photo: Newsroom"

@@ -89,9 +89,12 @@ def backing_badge(backing) -> SafeString:
 
 
 def cited_publication(claim) -> str:
-    """Where a claim with no named claimant comes from: the publisher of its first cited source,
-    else that source's title (prefetch `citations` with `Citation.objects.backing()`)."""
+    """Where a claim with no named claimant comes from: the publisher of its first cited source
+    readers can see, else that source's title. Prefetch `citations` with
+    `Citation.objects.backing()`; where a page did not, hidden sources are still skipped here."""
     for citation in claim.citations.all():
+        if citation.is_stale or not citation.source.is_published():
+            continue
         return citation.source.publisher or quoted(citation.source.title)
     return ""
 
