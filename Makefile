@@ -7,7 +7,12 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate seed static demo-editor bench check-deploy clean
+# axe-core (npm) for the accessibility checks in the browser tests, outside the Python install;
+# tests/test_reader_browser.py looks for it here unless AXE_CORE_JS names another copy.
+AXE_VERSION := 4.11.0
+AXE_JS := .ci/node/node_modules/axe-core/axe.min.js
+
+.PHONY: run test install axe migrate seed static demo-editor bench check-deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +24,11 @@ $(STAMP): requirements.lock | $(BIN)/python
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(AXE_JS):
+	npm install --prefix .ci/node --no-save --no-package-lock --no-audit --no-fund axe-core@$(AXE_VERSION)
+
+axe: $(AXE_JS)
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
@@ -35,11 +45,11 @@ demo-editor: migrate
 run: seed static demo-editor
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install
+test: install axe
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm .ci/node

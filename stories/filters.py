@@ -127,7 +127,8 @@ class UpdateFilter(PublishedFilterSet):
     actor = _actor_filter("About", method="filter_actor")
     kind = django_filters.ChoiceFilter(label="Kind", choices=UpdateKind.choices, empty_label="Any kind")
     key = django_filters.BooleanFilter(
-        label="Key events only", method="filter_key", widget=forms.CheckboxInput
+        label="Only updates about a key event", method="filter_key", widget=forms.CheckboxInput,
+        help_text="Updates linked to one of the turning points marked on the timeline.",
     )
 
     date_field = "posted_at"

@@ -44,9 +44,27 @@ SPECS = {
     for spec in (
         RenditionSpec("thumbnail", 320, 320, crop=True),
         RenditionSpec("card", 800, 450, crop=True),
+        RenditionSpec("medium", 800, 800, crop=False),
+        RenditionSpec("large", 1200, 1200, crop=False),
         RenditionSpec("full", 1600, 1600, crop=False),
     )
 }
+
+# Renditions of one shape, offered together in a `srcset` so a phone need not fetch the 1600 px
+# copy. Cropped sizes stand alone: a srcset's candidates must all show the same picture.
+# A 3x phone wants about 1,100 px for a full-width picture: "large" spares it the 1,600 px copy.
+SAME_SHAPE = {
+    "full": ("medium", "large", "full"), "large": ("medium", "large"), "medium": ("medium",),
+    "card": ("card",), "thumbnail": ("thumbnail",),
+}
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    """The rendition to put in `src`, and every prepared rendition of its shape, narrowest first."""
+
+    src: Rendition
+    candidates: tuple[Rendition, ...]
 
 
 @dataclass(frozen=True)
@@ -192,15 +210,26 @@ def _make_rendition(original: str, source: Image.Image, spec: RenditionSpec) -> 
         return theirs
 
 
-def prepared_renditions(*wanted: tuple) -> dict:
+def prepared_renditions(*wanted: tuple) -> dict[str, PreparedImage]:
     """The prepared renditions for (image, spec) pairs, keyed by image name, in one query.
 
     The desk makes renditions when an image is saved; a reader's GET never writes, so an image
-    without one is shown as its original (still with width, height and alt).
+    without one is shown as its original (still with width, height and alt). `src` is the
+    wanted spec, or failing that the widest prepared one of its shape.
     """
     wanted = [(image.name, spec) for image, spec in wanted if image]
     if not wanted:
         return {}
     rows = Rendition.objects.filter(original__in={name for name, _ in wanted})
     by_key = {(r.original, r.spec): r for r in rows}
-    return {name: by_key[(name, spec)] for name, spec in wanted if (name, spec) in by_key}
+    prepared = {}
+    for name, spec in wanted:
+        shape = [by_key[(name, s)] for s in SAME_SHAPE[spec] if (name, s) in by_key]
+        if not shape:
+            continue
+        by_width: dict[int, Rendition] = {}
+        for rendition in sorted(shape, key=lambda r: r.width):
+            by_width.setdefault(rendition.width, rendition)
+        candidates = tuple(by_width.values())
+        prepared[name] = PreparedImage(src=by_key.get((name, spec), candidates[-1]), candidates=candidates)
+    return prepared

@@ -1097,8 +1097,8 @@ class UpdateQuerySet(StoryContentQuerySet):
         return self.order_by("-is_pinned", "-posted_at", "-pk")
 
     def for_list(self):
-        """Return updates with their reader-visible claims, events and corrections, ready to render."""
-        return self.select_related("story").prefetch_related(*self.list_prefetches())
+        """Return updates with their author, reader-visible claims, events and corrections, ready to render."""
+        return self.select_related("story", "author").prefetch_related(*self.list_prefetches())
 
     @staticmethod
     def list_prefetches() -> list:

@@ -1,10 +1,11 @@
-"""Search across stories, updates, claims and actors that readers can see.
+"""Search across stories, updates, claims, events, actors and sources that readers can see.
 
 On PostgreSQL: full-text search (English stemming, `websearch` syntax: "quoted phrases", -not, or)
 ranked with weights (a headline outranks a body). On SQLite: every word must appear in one of the
 same fields (case-insensitive), ranked by the same weights. Either way the ranking is one query
 per kind over published rows only, capped, then merged; only the requested page's rows are
-loaded, so a search costs a fixed number of queries.
+loaded, so a search costs a fixed number of queries. A story outranks the items inside it that
+match as well (KIND_BOOST): a reader searching a story's topic wants the story first.
 """
 
 from __future__ import annotations
@@ -18,13 +19,17 @@ from django.db.models import Case, FilteredRelation, FloatField, Q, QuerySet, Va
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import Actor, Claim, Story, Update, visible_to_readers
+from .models import Actor, Claim, Event, Source, Story, Update, visible_to_readers
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
 RESULTS_PER_KIND = 200
 PAGE_SIZE = 20
 WEIGHTS = {"A": 1.0, "B": 0.4, "C": 0.2, "D": 0.1}
+# A story's standfirst and key developments state its topic; a match there beats a claim or an
+# update that merely mentions it in passing.
+KIND_BOOST = {"story": 3.0}
+SNIPPET_WIDTH = 110
 
 
 @dataclass(frozen=True)
@@ -41,11 +46,13 @@ class SearchKind:
             "claim": lambda: Claim.objects.published().annotate(
                 published_claimant=FilteredRelation("claimant", condition=visible_to_readers("claimant__"))
             ),
+            "event": lambda: Event.objects.published(),
             "actor": lambda: Actor.objects.published(),
+            "source": lambda: Source.objects.published(),
         }[self.key]()
 
     def load(self, pks) -> dict[int, object]:
-        related = {"update": ["story"], "claim": ["story", "claimant"]}.get(self.key, [])
+        related = {"update": ["story"], "claim": ["story", "claimant"], "event": ["story"]}.get(self.key, [])
         return self.published().select_related(*related).in_bulk(list(pks))
 
 
@@ -55,7 +62,9 @@ KINDS = {
         SearchKind("story", "Stories", {"title": "A", "standfirst": "B", "key_developments": "C"}),
         SearchKind("update", "Updates", {"headline": "A", "body": "B"}),
         SearchKind("claim", "Claims", {"text": "A", "published_claimant__name": "B", "claimant_description": "C", "verification_note": "D"}),
+        SearchKind("event", "Events", {"title": "A", "place": "B", "description": "C"}),
         SearchKind("actor", "People and bodies", {"name": "A", "role_title": "B", "bio": "C"}),
+        SearchKind("source", "Sources", {"title": "A", "publisher": "B", "text": "D"}),
     ]
 }
 
@@ -71,7 +80,8 @@ class SearchHit:
     def title(self) -> str:
         return {
             "story": lambda o: o.title, "update": lambda o: o.headline,
-            "claim": lambda o: o.text, "actor": lambda o: o.name,
+            "claim": lambda o: o.text, "event": lambda o: o.title, "actor": lambda o: o.name,
+            "source": lambda o: o.title,
         }[self.kind.key](self.obj)
 
 
@@ -122,20 +132,36 @@ def ranked(query: str, *, kind: str | None = None) -> list[tuple[float, str, int
         else:
             queryset = _ranked_fallback(search_kind, terms)
         rows = queryset.order_by("-rank", "-pk").values_list("rank", "pk")[:RESULTS_PER_KIND]
-        results += [(float(rank), search_kind.key, pk) for rank, pk in rows]
+        boost = KIND_BOOST.get(search_kind.key, 1.0)
+        results += [(float(rank) * boost, search_kind.key, pk) for rank, pk in rows]
     results.sort(key=lambda row: (-row[0], row[1], -row[2]))
     return results
 
 
-def snippet(text: str, terms: list[str], width: int = 110) -> SafeString:
-    """A short escaped passage of text around the first term found, with every term marked."""
+def _passage(text: str, positions: list[int], width: int) -> tuple[str, bool, bool]:
+    """About 2 × width characters around the first match, cut only where a word ends."""
+    start = max(0, min(positions) - width // 2) if positions else 0
+    end = min(len(text), start + 2 * width)
+    if start > 0 and not text[start - 1].isspace():
+        # Never start inside a word: on to the next word, or back to this word's start when the
+        # match itself is in it.
+        first_match = min(positions) if positions else len(text)
+        following = text.find(" ", start)
+        start = following + 1 if 0 <= following < first_match else text.rfind(" ", 0, start) + 1
+    if end < len(text) and not text[end].isspace():
+        preceding = text.rfind(" ", start, end)
+        end = preceding if preceding > start else end
+    return text[start:end].strip(), start > 0, end < len(text)
+
+
+def snippet(text: str, terms: list[str], width: int = SNIPPET_WIDTH) -> SafeString:
+    """A short escaped passage of text around the first term found, whole words only, every term marked."""
     text = " ".join(text.split())
     lowered = text.lower()
     positions = [lowered.find(t.lower()) for t in terms if lowered.find(t.lower()) >= 0]
-    start = max(0, min(positions) - width // 2) if positions else 0
-    passage = text[start:start + 2 * width]
-    lead = "…" if start > 0 else ""
-    trail = "…" if start + 2 * width < len(text) else ""
+    passage, cut_before, cut_after = _passage(text, positions, width)
+    lead = "…" if cut_before else ""
+    trail = "…" if cut_after else ""
     if not terms:
         return format_html("{}{}{}", lead, passage, trail)
     pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
@@ -152,6 +178,7 @@ def _snippet_source(kind: str, obj) -> str:
     return {
         "story": lambda o: o.standfirst, "update": lambda o: o.body,
         "claim": lambda o: o.verification_note or o.text, "actor": lambda o: o.bio or o.role_title,
+        "event": lambda o: o.description or o.place, "source": lambda o: o.text,
     }[kind](obj)
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     # First: every open live page asks for it every few seconds, so it should match on the first try.
     path("stories/<slug:slug>/updates/poll/", live.update_poll, name="update-poll"),
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("search/", views.search, name="search"),
     path("stories/<slug:slug>/", views.story_detail, name="story-detail"),
     path("stories/<slug:slug>/updates/", views.story_updates, name="story-updates"),

@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils.functional import SimpleLazyObject
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from .caching import page_cache, stamped_page
 from .downloads import events_csv, timeline_json
@@ -49,12 +50,15 @@ from .search import KINDS, MAX_QUERY_LENGTH, search_page
 from .stamps import request_stamp
 from .templatetags.reader import highlight_citations
 
-UPDATES_ON_STORY_PAGE = 20
+# The latest few, then a link: a reader glances at what is new; the full stream has its own page
+# (and #update-<pk> links to an update further down are sent there by reader.js).
+UPDATES_ON_STORY_PAGE = 4
 LATEST_EVENTS_ON_STORY_PAGE = 12
 KEY_EVENTS_ON_STORY_PAGE = 12
-CLAIMS_PER_STATUS_ON_STORY_PAGE = 5
+CLAIMS_PER_STATUS_ON_STORY_PAGE = 3
 FIGURES_ON_STORY_PAGE = 40
 ACTORS_ON_STORY_PAGE = 60
+SOURCES_ON_STORY_PAGE = 30
 PAGE_SIZE = 25
 
 # The order a reader wants: what holds up, what is open, then what is wrong.
@@ -89,6 +93,19 @@ def _story_actors(story):
     )
 
 
+def _story_sources(story):
+    """Published sources cited by the story's published claims and events, newest first, without
+    their text. Asked of each published source (EXISTS), so the cost does not follow the story."""
+    cited = Citation.objects.filter(is_stale=False).filter(
+        Q(claim__in=Claim.objects.published_in(story)) | Q(event__in=Event.objects.published_in(story))
+    )
+    return (
+        Source.objects.published().without_text()
+        .filter(Exists(cited.filter(source=OuterRef("pk"))))
+        .order_by(F("source_published_at").desc(nulls_last=True), "title", "pk")
+    )
+
+
 def _paginate(request, queryset, per_page: int = PAGE_SIZE, param: str = "page"):
     """A page of results; any bad page number (text, huge, negative) gives a valid page, not an error."""
     return Paginator(queryset, per_page).get_page(request.GET.get(param))
@@ -111,6 +128,14 @@ def _with_prefetched(obj, lookups):
     return _when_read(load)
 
 
+@require_safe
+def favicon(request):
+    """Browsers and crawlers ask for /favicon.ico whatever the page says: send them to the icon."""
+    response = redirect(static("favicon.svg"), permanent=True)
+    patch_cache_control(response, public=True, max_age=86400)
+    return response
+
+
 # --- Home and search -----------------------------------------------------------------------------
 
 
@@ -120,7 +145,10 @@ def home(request):
     stories = Story.objects.published().for_list_page()
     live = list(stories.filter(is_live=True)[:10])
     recent = _paginate(request, stories.filter(is_live=False), per_page=20)
-    return render(request, "stories/home.html", {"live_stories": live, "recent": recent})
+    return render(request, "stories/home.html", {
+        "live_stories": live, "recent": recent,
+        "renditions": prepared_renditions(*((story.lead_image, "card") for story in [*live, *recent])),
+    })
 
 
 @page_cache
@@ -208,6 +236,8 @@ def _render_story(request, story, *, is_preview: bool = False):
         "claim_groups": SimpleLazyObject(lambda: _claims_by_status(story)),
         "figures": SimpleLazyObject(lambda: _figures(Claim.objects.published_in(story))),
         "actors": SimpleLazyObject(lambda: list(_story_actors(story)[:ACTORS_ON_STORY_PAGE])),
+        "sources": SimpleLazyObject(lambda: list(_story_sources(story)[:SOURCES_ON_STORY_PAGE + 1])),
+        "sources_shown": SOURCES_ON_STORY_PAGE,
         "renditions": SimpleLazyObject(lambda: prepared_renditions(
             (story.lead_image, "full"), *((update.image, "card") for update in updates)
         )),
@@ -256,7 +286,9 @@ def story_timeline(request, slug):
 def story_claims(request, slug):
     story = _story_for_list(request, slug)
     filterset = ClaimFilter(
-        request.GET, Claim.objects.published_in(story).order_by("made_at", "pk"),
+        # Newest first, as the updates are: a reader of a developing story wants what was said
+        # last; claims with no known date cannot be placed, so they come after every dated one.
+        request.GET, Claim.objects.published_in(story).order_by(F("made_at").desc(nulls_last=True), "-pk"),
         tz=story.tzinfo, actors=_story_actors(story), request=request,
     )
     page = _paginate(request, filterset.qs.for_list(), per_page=30)
@@ -269,7 +301,7 @@ def story_claims(request, slug):
 @page_cache
 @stamped_page
 def update_detail(request, slug, pk):
-    update = get_object_or_404(Update.objects.published().select_related("story"), story__slug=slug, pk=pk)
+    update = get_object_or_404(Update.objects.published().select_related("story", "author"), story__slug=slug, pk=pk)
     return _render_update(request, update)
 
 

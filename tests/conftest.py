@@ -1,5 +1,9 @@
+import io
+from datetime import UTC, datetime
+
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 
 
 def pytest_configure(config):
@@ -129,3 +133,58 @@ def local_site(settings):
     site = LocalSite()
     yield site
     site.close()
+
+
+# --- Browser tests (Chromium through Playwright) ---------------------------------------------------
+
+
+@pytest.fixture
+def london_story(transactional_db):
+    """The seeded London story with a few live updates, as readers see it mid-talks."""
+    from stories.models import Claim, Story
+    from tests.factories import SEED_STORY, make_update
+
+    call_command("import_seeds", stdout=io.StringIO())
+    story = Story.objects.get(slug=SEED_STORY)
+    story.key_developments = (
+        "US and Chinese delegations meet for a second day at Lancaster House.\n"
+        "Commerce Secretary Lutnick says the talks are going well.\n"
+        "China’s exports to the US fell 34.5% in May."
+    )
+    story.save()
+    first = make_update(
+        story=story, headline="Talks open at Lancaster House", posted_at=datetime(2025, 6, 9, 11, 0, tzinfo=UTC),
+        body="Top US and Chinese officials began a second round of trade talks in London.",
+    )
+    first.events.add(*story.events.filter(title__startswith="Second round"))
+    second = make_update(
+        story=story, headline="Lutnick: talks are going well", posted_at=datetime(2025, 6, 10, 9, 0, tzinfo=UTC),
+        body="The US Commerce Secretary said the delegations were spending lots of time together.",
+        is_pinned=True,
+    )
+    second.claims.add(*Claim.objects.filter(natural_key__endswith="lutnick-talks-going-well"))
+    third = make_update(
+        story=story, headline="Exports to the US fell 34.5% in May", posted_at=datetime(2025, 6, 10, 13, 15, tzinfo=UTC),
+        body="China’s exports to the US had their steepest drop since the Covid lockdowns.",
+    )
+    third.claims.add(*Claim.objects.filter(natural_key__endswith="china-exports-to-us-fell"))
+    return story
+
+
+@pytest.fixture
+def browser(london_story, monkeypatch):
+    # Playwright runs an event loop in this thread; the data is already written, and the live
+    # server answers from its own thread, so Django's async-safety guard can stand down here.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    from tests.factories import ARTIFACTS, CHROMIUM
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        yield chromium
+        chromium.close()

@@ -2,6 +2,7 @@
 browser's view of an admin form, files the importer must refuse, and a synthetic story of any
 size (the benchmark builds its stories with it too)."""
 
+import io
 import random
 import re
 from datetime import timedelta
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -106,6 +108,22 @@ def cite(source: Source, excerpt: str, *, confirmed_by=None, **target) -> Citati
     if confirmed_by is not None:
         target.update(relation="supports", relation_confirmed_by=confirmed_by, relation_confirmed_at=timezone.now())
     return Citation.objects.create(source=source, excerpt=excerpt, start=start, end=start + len(excerpt), **target)
+
+
+def jpeg_file(width: int, height: int) -> ContentFile:
+    """A real JPEG of that size, for an ImageField's save()."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "navy").save(buffer, "JPEG")
+    return ContentFile(buffer.getvalue())
+
+
+# --- Browser tests -----------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+SEED_STORY = "us-china-trade-talks-london-2025"
+ARTIFACTS = Path(__file__).parent / "artifacts"  # screenshots, git-ignored
 
 
 # --- People on the desk ------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from PIL import Image
 
 from stories import publishing, review
 from stories.dates import Precision
+from stories.images import SPECS
 from stories.models import (
     Actor,
     ActorAlias,
@@ -903,9 +904,7 @@ def test_a_good_image_is_stored_with_its_renditions_and_previewed(as_editor):
     assert as_editor.post(admin_url(actor), data).status_code == 302
     actor.refresh_from_db()
     assert actor.photo.name.startswith("actors/")
-    assert set(Rendition.objects.filter(original=actor.photo.name).values_list("spec", flat=True)) == {
-        "thumbnail", "card", "full",
-    }
+    assert set(Rendition.objects.filter(original=actor.photo.name).values_list("spec", flat=True)) == set(SPECS)
     assert 'width="800" height="450"' in as_editor.get(admin_url(actor)).content.decode()
 
 

@@ -3,75 +3,22 @@
 Screenshots go to tests/artifacts/ (git-ignored) so a person can look at the pages.
 """
 
-import io
 import re
-from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
-from stories.models import Claim, Story, Update
+from stories.models import Claim, Update
+from stories.views import UPDATES_ON_STORY_PAGE
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parent / "artifacts"
-SEED_STORY = "us-china-trade-talks-london-2025"
+from .factories import ARTIFACTS, CHROMIUM, SEED_STORY
+
 PHONE = {"width": 390, "height": 844}
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium (Debian package `chromium`)"),
 ]
-
-
-@pytest.fixture
-def london_story(transactional_db):
-    """The seeded London story with a few live updates, as readers see it mid-talks."""
-    from tests.factories import make_update
-
-    call_command("import_seeds", stdout=io.StringIO())
-    story = Story.objects.get(slug=SEED_STORY)
-    story.key_developments = (
-        "US and Chinese delegations meet for a second day at Lancaster House.\n"
-        "Commerce Secretary Lutnick says the talks are going well.\n"
-        "China’s exports to the US fell 34.5% in May."
-    )
-    story.save()
-    first = make_update(
-        story=story, headline="Talks open at Lancaster House", posted_at=datetime(2025, 6, 9, 11, 0, tzinfo=UTC),
-        body="Top US and Chinese officials began a second round of trade talks in London.",
-    )
-    first.events.add(*story.events.filter(title__startswith="Second round"))
-    second = make_update(
-        story=story, headline="Lutnick: talks are going well", posted_at=datetime(2025, 6, 10, 9, 0, tzinfo=UTC),
-        body="The US Commerce Secretary said the delegations were spending lots of time together.",
-        is_pinned=True,
-    )
-    second.claims.add(*Claim.objects.filter(natural_key__endswith="lutnick-talks-going-well"))
-    third = make_update(
-        story=story, headline="Exports to the US fell 34.5% in May", posted_at=datetime(2025, 6, 10, 13, 15, tzinfo=UTC),
-        body="China’s exports to the US had their steepest drop since the Covid lockdowns.",
-    )
-    third.claims.add(*Claim.objects.filter(natural_key__endswith="china-exports-to-us-fell"))
-    return story
-
-
-@pytest.fixture
-def browser(london_story, monkeypatch):
-    # Playwright runs an event loop in this thread; the data is already written, and the live
-    # server answers from its own thread, so Django's async-safety guard can stand down here.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        yield chromium
-        chromium.close()
 
 
 def new_page(browser, **options):
@@ -179,7 +126,9 @@ def test_pages_work_without_javascript(browser, live_server, london_story):
     page.goto(live_server.url + london_story.get_absolute_url())
     assert page.locator(".local-time").count() == 0
     published = Update.objects.published().filter(story=london_story).count()
-    assert published > 3 and page.locator("#updates .update").count() == published
+    assert published > UPDATES_ON_STORY_PAGE
+    assert page.locator("#updates .update").count() == UPDATES_ON_STORY_PAGE
+    assert page.get_by_role("link", name=f"Show all {published} updates").is_visible()
     page.goto(live_server.url + reverse("stories:story-timeline", args=[SEED_STORY]))
     page.get_by_label("Key events only").check()
     page.get_by_role("button", name="Apply").click()

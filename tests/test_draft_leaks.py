@@ -343,7 +343,7 @@ def test_api_filters_treat_a_hidden_story_or_actor_like_one_that_does_not_exist(
 
 def test_story_page_counts_only_published_updates_events_and_claims(client, world):
     page = client.get(world.open_story.get_absolute_url()).content.decode()
-    assert f"All {len(world.visible['update'])} updates" in page
+    assert f"Show all {len(world.visible['update'])} updates" in page
     assert f"({len(world.visible['event'])} events)" in page
     unverified = [c for c in world.visible["claim"] if c.verification_status == VerificationStatus.UNVERIFIED]
     assert f"All {len(unverified)} unverified claims" in page

@@ -1,5 +1,6 @@
 // Progressive enhancement for reader pages: every page works without this file.
-// Adds the reader's own time beside clock times shown in the story's zone.
+// Adds the reader's own time beside clock times shown in the story's zone, and sends a link to
+// one update (#update-<id>) that is no longer among the latest on the story page to its own page.
 (function () {
   "use strict";
 
@@ -48,6 +49,17 @@
     });
   }
 
+  // The story page shows only the latest updates. A shared link to an older one
+  // (/stories/<slug>/#update-<id>) would land nowhere: open that update's own page instead.
+  function followUpdateLink() {
+    var match = /^#update-(\d+)$/.exec(window.location.hash);
+    var list = document.getElementById("updates");
+    if (!match || !list || !list.dataset.updateUrl || document.getElementById("update-" + match[1])) { return; }
+    window.location.replace(list.dataset.updateUrl.replace(/\/0\/$/, "/" + match[1] + "/"));
+  }
+
+  followUpdateLink();
+  window.addEventListener("hashchange", followUpdateLink);
   document.addEventListener("DOMContentLoaded", function () { addLocalTimes(document); });
   // Live updates (added by another script) can ask for the same treatment.
   document.addEventListener("newsroom:updates-added", function (event) {

@@ -19,6 +19,8 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from stories.dates import Precision, format_moment, iso_for_precision
+from stories.images import PreparedImage
+from stories.models import VerificationStatus
 from stories.stamps import request_stamp
 
 register = template.Library()
@@ -95,6 +97,87 @@ def backing_badge(backing) -> SafeString:
     return badge
 
 
+# --- Who said it, and quotation marks -----------------------------------------------------------
+
+
+def cited_publication(claim) -> str:
+    """Where a claim with no named claimant comes from: the publisher of its first cited source
+    readers can see, else that source's title. Prefetch `citations` with
+    `Citation.objects.backing()`; where a page did not, hidden sources are still skipped here."""
+    for citation in claim.citations.all():
+        if citation.is_stale or not citation.source.is_published():
+            continue
+        return citation.source.publisher or quoted(citation.source.title)
+    return ""
+
+
+@register.simple_tag
+def claim_speaker(claim, link: bool = True) -> SafeString:
+    """Who made the claim: the claimant (linked), a description, or the publication that carried it.
+
+    "The source" told a reader nothing; the publication or article is what they would cite.
+    """
+    claimant = claim.visible_claimant
+    if claimant is not None:
+        if link:
+            return format_html('<a href="{}">{}</a>', claimant.get_absolute_url(), claimant.name)
+        return conditional_escape(claimant.name)
+    if claim.claimant_description:
+        return conditional_escape(claim.claimant_description)
+    publication = cited_publication(claim)
+    if publication:
+        return format_html("{}", publication)
+    return mark_safe("Not attributed")
+
+
+@register.simple_tag
+def byline(update) -> str:
+    """Who wrote the update: the author's full name, never their sign-in name (half of what an
+    attacker needs to sign in as them); the desk when no name is recorded."""
+    name = update.author.get_full_name() if update.author_id else ""
+    return f"By {name}" if name else "By the Newsroom desk"
+
+
+OPENING_DOUBLE, CLOSING_DOUBLE = "“\"", "”\""
+INNER = str.maketrans({"“": "‘", "”": "’"})
+
+
+@register.filter
+def quoted(text: str) -> str:
+    """Text in “double quotes”, once: quotes already around it are not doubled, and double quotes
+    inside it become single ones (‘…’), as nested quotations are written."""
+    text = (text or "").strip()
+    interior = text[1:-1]
+    already_quoted = len(text) >= 2 and text[0] in OPENING_DOUBLE and text[-1] in CLOSING_DOUBLE
+    # “A” and “B” is two quotations, not one quoted whole: strip only marks that pair with each other.
+    if already_quoted and not any(mark in interior for mark in OPENING_DOUBLE + CLOSING_DOUBLE):
+        text = interior
+    inner = text.translate(INNER)
+    # Straight double quotes inside, alternately opening and closing.
+    pieces = inner.split('"')
+    inner = "".join(
+        piece + ("" if i == len(pieces) - 1 else ("‘" if i % 2 == 0 else "’")) for i, piece in enumerate(pieces)
+    )
+    return f"“{inner}”"
+
+
+CONTAINS_AN_ERROR = {VerificationStatus.INACCURATE, VerificationStatus.RETRACTED}
+
+
+@register.simple_tag
+def citation_role(citation) -> str:
+    """What a cited passage does for what cites it. A passage cited by a claim found inaccurate or
+    retracted does not back it: it is where the error was published."""
+    if citation.claim_id is None:
+        return "backs the event"
+    status = citation.claim.verification_status
+    if status in CONTAINS_AN_ERROR:
+        return f"contains the claim we rate {VerificationStatus(status).label.lower()}:"
+    if status == VerificationStatus.DISPUTED:
+        return "reports the disputed claim"
+    return "backs the claim"
+
+
 # --- Figures -------------------------------------------------------------------------------------
 
 
@@ -121,25 +204,33 @@ def stat_figure(claim) -> str:
 
 
 @register.simple_tag
-def picture(image, alt: str, renditions: dict | None = None, css_class: str = "") -> SafeString:
-    """An <img> with width, height and alt: the prepared rendition if there is one, else the original."""
+def picture(image, alt: str, renditions: dict | None = None, css_class: str = "", sizes: str = "100vw",
+            eager: bool = False) -> SafeString:
+    """An <img> with width, height (no layout shift) and alt, drawn from the prepared renditions
+    with a `srcset` of every prepared width, else the original.
+
+    Lazy unless `eager`: the picture at the top of a page (the LCP element) is fetched first.
+    """
     if not image:
         return mark_safe("")
-    rendition = (renditions or {}).get(image.name)
-    if rendition is not None:
-        src, width, height = rendition.file.url, rendition.width, rendition.height
+    prepared: PreparedImage | None = (renditions or {}).get(image.name)
+    srcset = ""
+    if prepared is not None:
+        src, width, height = prepared.src.file.url, prepared.src.width, prepared.src.height
+        if len(prepared.candidates) > 1:
+            srcset = ", ".join(f"{r.file.url} {r.width}w" for r in prepared.candidates)
     else:
         src = image.url
         try:
             width, height = image.width, image.height
         except (OSError, ValueError):
             width = height = None
-    if width and height:
-        return format_html(
-            '<img class="{}" src="{}" width="{}" height="{}" alt="{}" loading="lazy" decoding="async">',
-            css_class, src, width, height, alt,
-        )
-    return format_html('<img class="{}" src="{}" alt="{}" loading="lazy" decoding="async">', css_class, src, alt)
+    loading = mark_safe(' fetchpriority="high"' if eager else ' loading="lazy"')
+    sized = format_html(' width="{}" height="{}"', width, height) if width and height else ""
+    chosen = format_html(' srcset="{}" sizes="{}"', srcset, sizes) if srcset else ""
+    return format_html(
+        '<img class="{}" src="{}"{}{} alt="{}"{} decoding="async">', css_class, src, chosen, sized, alt, loading,
+    )
 
 
 # --- Sources -------------------------------------------------------------------------------------

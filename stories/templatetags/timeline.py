@@ -1,8 +1,13 @@
 """The visual timeline: events laid out on one time axis as points, month-wide bands and spans.
 
 Drawn as server-side SVG with percentage coordinates, so the markers stay crisp and the labels
-stay readable at any width without a viewBox scaling the text. The SVG is decorative; the
-ordered list beside it carries the same events for screen readers and for readers without SVG.
+stay readable at any width without a viewBox scaling the text. The SVG is hidden from screen
+readers: the ordered list beside it carries the same events, numbered alike, as a list. Each mark
+has a tooltip (its number, title and date) for sighted readers pointing at it.
+
+An event known only to the month is not drawn as a solid bar across the month: that reads as
+"all month long" and sits on top of the days it actually preceded. It is a faded, dashed band,
+"some time in here", and the tooltip says so.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django import template
 
-from stories.dates import Precision, period_end, truncate
+from stories.dates import Precision, format_moment, period_end, truncate
 
 register = template.Library()
 
@@ -24,6 +29,15 @@ MAX_TICK_LABELS = 7
 LABEL_ROOM = 9.0  # percent of the width kept clear after a marker for its number (enough at 360px)
 POINT_ROOM = 2.5  # percent kept clear before a point for its radius
 POINT_PRECISIONS = {Precision.DAY, Precision.HOUR, Precision.MINUTE}
+# Tick labels shown on a phone (about 360 px of chart) must be this far apart, in percent of the
+# width, or "May 2025" runs into "Jun".
+PHONE_LABEL_GAP = 18.0
+LEGEND = {
+    "key": "Key event",
+    "point": "Known to the day",
+    "period": "Some time in that month (or year)",
+    "span": "Lasting a period",
+}
 
 
 @dataclass(frozen=True)
@@ -36,6 +50,11 @@ class Mark:
     shape: str  # "point", "period" (known only to the month or year) or "span"
     is_key: bool
     y: int
+    when: str = ""
+
+    @property
+    def tooltip(self) -> str:
+        return f"{self.number}. {self.title} — {self.when}" if self.when else f"{self.number}. {self.title}"
 
     @property
     def x_end(self) -> float:
@@ -55,6 +74,7 @@ class Tick:
     x: float
     label: str
     show_label: bool
+    on_phone: bool = True
 
 
 @dataclass(frozen=True)
@@ -63,6 +83,7 @@ class TimelineLayout:
     ticks: list[Tick]
     height: int
     axis_y: int
+    legend: tuple[tuple[str, str], ...] = ()
 
 
 def _extent(event, tz: ZoneInfo) -> tuple[datetime, datetime, str]:
@@ -94,6 +115,34 @@ def _tick_label(moment: datetime, unit: str, tz: ZoneInfo, *, first: bool) -> st
     if unit == Precision.MONTH:
         return f"{local:%b} {local.year}" if first or local.month == 1 else f"{local:%b}"
     return f"{local:%b} {local.day}"
+
+
+def _when(event, shape: str, tz: ZoneInfo) -> str:
+    start = format_moment(event.occurred_at, event.precision, tz)
+    if shape == "span":
+        return f"{start} – {format_moment(event.ends_at, event.ends_precision, tz)}"
+    if shape == "period":
+        return f"some time in {start}"
+    return start
+
+
+def _legend(marks: list[Mark]) -> tuple[tuple[str, str], ...]:
+    """Only the symbols the chart draws: a legend entry with nothing to point at misleads."""
+    shown = {"key"} if any(m.is_key for m in marks) else set()
+    # A key point is drawn as the key symbol; "known to the day" is the plain point.
+    shown |= {m.shape for m in marks if not (m.shape == "point" and m.is_key)}
+    return tuple((kind, label) for kind, label in LEGEND.items() if kind in shown)
+
+
+def _phone_labels(ticks: list[Tick]) -> list[Tick]:
+    """Mark which shown labels still fit on a phone: greedily, each far enough from the last."""
+    kept, last = [], None
+    for tick in ticks:
+        fits = tick.show_label and (last is None or tick.x - last >= PHONE_LABEL_GAP)
+        if fits:
+            last = tick.x
+        kept.append(Tick(x=tick.x, label=tick.label, show_label=tick.show_label, on_phone=fits))
+    return kept
 
 
 def lay_out(events, tz: ZoneInfo, *, first_number: int = 1) -> TimelineLayout:
@@ -132,7 +181,7 @@ def lay_out(events, tz: ZoneInfo, *, first_number: int = 1) -> TimelineLayout:
     marks = [
         Mark(
             number=number, title=event.title, x=round(x, 3), width=round(width, 3), lane=lane,
-            shape=shape, is_key=event.is_key_event, y=16 + lane * LANE_HEIGHT,
+            shape=shape, is_key=event.is_key_event, y=16 + lane * LANE_HEIGHT, when=_when(event, shape, tz),
         )
         for number, event, x, width, lane, shape in placed
     ]
@@ -143,7 +192,9 @@ def lay_out(events, tz: ZoneInfo, *, first_number: int = 1) -> TimelineLayout:
         Tick(x=round(position(m), 3), label=_tick_label(m, unit, tz, first=i == 0), show_label=i % step == 0)
         for i, m in enumerate(moments)
     ]
-    return TimelineLayout(marks=marks, ticks=ticks, height=axis_y + AXIS_HEIGHT, axis_y=axis_y)
+    return TimelineLayout(
+        marks=marks, ticks=_phone_labels(ticks), height=axis_y + AXIS_HEIGHT, axis_y=axis_y, legend=_legend(marks)
+    )
 
 
 @register.inclusion_tag("stories/_timeline_svg.html")
