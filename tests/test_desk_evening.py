@@ -10,7 +10,6 @@ in the poll, the feed and the API, and the drafts nowhere.
 import importlib
 import io
 import json
-from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -19,11 +18,9 @@ from django.urls import reverse
 
 from stories.models import Actor, Claim, Event, Source, Story, Update
 
-from .factories import admin_url, make_staff
+from .factories import ARTIFACTS, CHROMIUM, admin_url, make_staff
 from .test_admin import client_for
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parent / "artifacts"
 PAGE_LOAD_BUDGET = 12
 
 pytestmark = [

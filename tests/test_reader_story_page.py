@@ -86,17 +86,29 @@ def test_without_a_publisher_the_article_title_is_named(client):
     assert "Published by “US and China face off in London”" in text_of(client.get(claim.get_absolute_url()))
 
 
-def test_a_passage_cited_by_an_inaccurate_claim_is_not_said_to_back_it(client):
+def test_a_passage_cited_by_an_inaccurate_claim_is_not_said_to_back_it(client, editor):
     story = make_story()
     source = make_source()
     wrong = make_claim(story=story, text="Exports rose in May.", verification_status=VerificationStatus.INACCURATE)
     right = make_claim(story=story, text="Talks going well.", verification_status=VerificationStatus.CORROBORATED)
-    cite(source, "Exports fell 34.5% in May", claim=wrong)
-    cite(source, "talks are going well", claim=right)
+    cite(source, "Exports fell 34.5% in May", claim=wrong, confirmed_by=editor)
+    cite(source, "talks are going well", claim=right, confirmed_by=editor)
     text = text_of(client.get(source.get_absolute_url()))
     assert "contains the claim we rate inaccurate: Exports rose in May." in text
     assert "backs the claim Talks going well." in text
     assert "backs the claim Exports rose" not in text
+
+
+def test_a_passage_says_it_backs_a_claim_only_when_an_editor_confirmed_it_as_support(client):
+    story = make_story()
+    source = make_source()
+    reported = make_claim(story=story, text="Talks going well.")
+    contradicted = make_claim(story=story, text="Exports rose in May.")
+    cite(source, "talks are going well", claim=reported)
+    cite(source, "Exports fell 34.5% in May", claim=contradicted, relation="contradicts")
+    text = text_of(client.get(source.get_absolute_url()))
+    assert "reports the claim Talks going well." in text and "backs the claim" not in text
+    assert "contradicts the claim Exports rose in May." in text
 
 
 def test_a_quotation_inside_a_quote_is_not_doubled(client):

@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from stories.dates import Precision, format_moment, iso_for_precision
 from stories.images import PreparedImage
-from stories.models import VerificationStatus
+from stories.models import CitationRelation, VerificationStatus
 from stories.stamps import request_stamp
 
 register = template.Library()
@@ -166,16 +166,19 @@ CONTAINS_AN_ERROR = {VerificationStatus.INACCURATE, VerificationStatus.RETRACTED
 
 @register.simple_tag
 def citation_role(citation) -> str:
-    """What a cited passage does for what cites it. A passage cited by a claim found inaccurate or
-    retracted does not back it: it is where the error was published."""
-    if citation.claim_id is None:
-        return "backs the event"
-    status = citation.claim.verification_status
-    if status in CONTAINS_AN_ERROR:
-        return f"contains the claim we rate {VerificationStatus(status).label.lower()}:"
-    if status == VerificationStatus.DISPUTED:
-        return "reports the disputed claim"
-    return "backs the claim"
+    """What a cited passage does for what cites it, from the relation an editor set. A passage
+    cited by a claim found inaccurate or retracted does not back it: it is where the error was
+    published. Only editor-confirmed support "backs"; otherwise the passage reports it."""
+    what = "the event" if citation.claim_id is None else "the claim"
+    if citation.relation == CitationRelation.CONTRADICTS:
+        return f"contradicts {what}"
+    if citation.claim_id is not None:
+        status = citation.claim.verification_status
+        if status in CONTAINS_AN_ERROR:
+            return f"contains the claim we rate {VerificationStatus(status).label.lower()}:"
+        if status == VerificationStatus.DISPUTED:
+            return "reports the disputed claim"
+    return f"backs {what}" if citation.confirmed_support else f"reports {what}"
 
 
 # --- Figures -------------------------------------------------------------------------------------
