@@ -963,9 +963,13 @@ class Citation(models.Model):
         ]
 
     @property
+    def relation_confirmed(self) -> bool:
+        return self.relation_confirmed_by_id is not None
+
+    @property
     def confirmed_support(self) -> bool:
         """Independent evidence an editor vouched for: the only kind that confirms a claim."""
-        return self.relation == CitationRelation.SUPPORTS and self.relation_confirmed_by_id is not None
+        return self.relation == CitationRelation.SUPPORTS and self.relation_confirmed
 
     @property
     def counts_as_reporting(self) -> bool:

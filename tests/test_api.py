@@ -85,7 +85,8 @@ def test_claim_shows_citations_of_published_sources_and_its_status_history(clien
     cite(private, "talks are going well", claim=claim)
     ClaimStatusChange.objects.create(claim=claim, from_status="unverified", to_status="disputed", note="Beijing denies it.")
     data = get(client, f"/api/v1/claims/{claim.pk}/")
-    assert data["citations"] == [{"source": public.slug, "excerpt": "talks are going well", "start": 8, "end": 28}]
+    assert data["citations"] == [{"source": public.slug, "excerpt": "talks are going well", "start": 8, "end": 28,
+                                  "relation": "reports", "relation_confirmed": False}]
     assert [(c["from_status"], c["to_status"], c["note"]) for c in data["status_history"]] == [
         ("unverified", "disputed", "Beijing denies it.")
     ]

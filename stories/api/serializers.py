@@ -76,10 +76,13 @@ class ParticipationSerializer(serializers.ModelSerializer):
 
 class CitationSerializer(serializers.ModelSerializer):
     source = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    relation_confirmed = serializers.BooleanField(
+        read_only=True, help_text="Whether an editor set or confirmed how the words bear on the claim or event.",
+    )
 
     class Meta:
         model = Citation
-        fields = ["source", "excerpt", "start", "end"]
+        fields = ["source", "excerpt", "start", "end", "relation", "relation_confirmed"]
 
 
 class EventSerializer(serializers.ModelSerializer):

@@ -34,7 +34,9 @@ def published_citations():
     return Prefetch(
         "citations",
         queryset=Citation.objects.filter(source__in=Source.objects.published(), is_stale=False)
-        .select_related("source").only("pk", "claim_id", "event_id", "excerpt", "start", "end", "source__slug")
+        .select_related("source")
+        .only("pk", "claim_id", "event_id", "excerpt", "start", "end", "relation", "relation_confirmed_by_id",
+              "source__slug")
         .order_by("source__slug", "start"),
         to_attr="published_citations",
     )
