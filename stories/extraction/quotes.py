@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .layout import Piece, bare, pair_quotes, piece_at, search_end, split_pieces, undecorated
 from .lexicon import (
@@ -45,17 +46,18 @@ _PRONOUNS = frozenset("he she they it".split())
 _BAD_START = frozenset(
     "from to in on at for with of by about into over under is are was were be been has have had do "
     "does did there this that these those which who what why how when where and but or so if then "
-    "not no just only even still we i you our their its his her".split()
+    "not no just only even still we i you our their its his her he she they it".split()
 )
 # Adverbs and auxiliaries hugging a subject: "Later she said", "Doe has also warned".
 _FILLER = frozenset(
     "also later earlier previously recently reportedly has have had would will was were is once then "
-    "again publicly repeatedly separately meanwhile yesterday today now however still simply just "
+    "again publicly repeatedly separately meanwhile yesterday today now however still simply just never "
+    "already first finally ultimately actually even "
     "quickly immediately angrily flatly bluntly firmly".split()
 )
 # Words no speaker phrase contains: "It may be", "He went on to", "following a Washington Post".
 _NOT_IN_NOUN_PHRASE = frozenset(
-    "may might can could should must shall went goes go to following is are was were be been being do "
+    "may might can could should must shall will would went goes go put issued sent released gave made to following is are was were be been being do "
     "did does if when while because although though than not that this these those with".split()
 )
 # Capitalised section labels ("Key Takeaways:") that look like a speaker heading but are not.
@@ -148,7 +150,8 @@ def _can_head(word: str) -> bool:
     """Whether a phrase may end in ``word``: a name, or a noun for people or bodies."""
     b = bare(word)
     return (_is_name_word(word) or _is_person_noun(word) or b in _TITLES or b in _BARE_SPEAKERS
-            or (b.endswith(_AGENT_SUFFIXES) and not b.endswith(("ment", "ments"))) or _owner(word) is not None)
+            or _is_agent_noun(word) or (b.endswith(_AGENT_SUFFIXES) and not b.endswith(("ment", "ments")))
+            or _owner(word) is not None)
 
 
 def _can_premodify_name(word: str) -> bool:
@@ -164,13 +167,28 @@ def _owner(word: str) -> str | None:
     return m.group(1) if m else None
 
 
+def _is_agent_noun(word: str) -> bool:
+    """'narrator', 'moderator', '46-year-old': lower-case words that name a person by what they do."""
+    b = bare(word)
+    return word[:1].islower() and (b.endswith(("year-old", "year-olds")) or (
+        b.endswith(_AGENT_SUFFIXES) and not b.endswith(("ment", "ments")) and len(b) > 4))
+
+
+def _is_clause(words: list[str]) -> bool:
+    """A name followed by lower-case words that cannot describe it, ending in a noun: a verb sits between."""
+    return any(_is_name_word(a) and b[:1].islower() and not (_can_premodify_name(b) or _is_agent_noun(b))
+               for a, b in zip(words, words[1:]))
+
+
+@lru_cache(maxsize=4096)  # the same subject phrase is parsed from several places per sentence
 def _parse_speaker(phrase: str) -> _Speaker | None:
     """Turn a subject phrase into (speaker, role), or None when it is no plausible speaker."""
     phrase = _TIME_OR_VENUE.sub("", phrase.replace(_HELD_DOT, "."))
     words = _trim_filler(undecorated(phrase).split())
     if len(words) == 1 and bare(words[0]) in _BARE_SPEAKERS:
         return bare(words[0]), None
-    if len(words) >= 2 and bare(words[0]) in _POSSESSIVE_PRONOUNS and _is_person_noun(words[-1]):
+    if (2 <= len(words) <= 4 and bare(words[0]) in _POSSESSIVE_PRONOUNS and _is_person_noun(words[-1])
+            and all(_can_premodify_name(w) or w[:1].isupper() for w in words[1:-1])):
         return " ".join(words), None  # "her campaign", "his spokesman": a description, kept whole
     if not words or len(words) > _MAX_SPEAKER_WORDS or bare(words[0]) in _BAD_START:
         return None
@@ -183,7 +201,9 @@ def _parse_speaker(phrase: str) -> _Speaker | None:
         # John Kasich, "Republican presidential hopeful Donald Trump" is Donald Trump.
         cut = max((i for i, w in enumerate(words) if not (w[:1].isupper() or _can_premodify_name(w))), default=-1)
         words = words[cut + 1:]
-    if not any(_is_name_word(w) or _is_person_noun(w) for w in words):
+    elif _is_clause(words):
+        return None  # "Jane Doe issued a statement" (before "saying") is what she did, not who
+    if not any(_is_name_word(w) or _is_person_noun(w) or _is_agent_noun(w) for w in words):
         return None
     for i, word in enumerate(words[:-1]):
         # "Morgan Stanley’s Robin Xing": the owner is the affiliation, the rest the person
@@ -252,12 +272,17 @@ _WORK_AFTER = re.compile(
     r"rally|rallies|event|anchor|actor|actress|creator|episode)\b",
     re.IGNORECASE,
 )
+# A sentence opening with its verb: "Said Doe, who …, “…”", "Added the senator: “…”".
+_VERB_OPENS = re.compile(r"(?:Said|Says|Added|Adds|Asked|Asks|Wrote|Writes|Recalled|Recalls)[ \t]+([^:;\x00]{2,100}?)[ \t]*[,:]?[ \t]*$")
 _LABEL = re.compile(r"([^():“”\"\x00]{2,80}?)\s*(?:\(([^()]{1,60})\))?\s*:")
 _LINE_END_COLON = re.compile(r":[ \t]*(?:\n|$)")
 _VERB_LIKE = frozenset("is are was were has have had will would can could did does do says said".split())
 _WINDOW = 300  # '... officials describe the current round of talks ... as “x”' spans ~100 chars
 _MAX_VERBS = 4
 _SUBJECT_REACH = 120  # characters; comfortably more than _MAX_SPEAKER_WORDS words
+# A quote this long with no cue is someone's words and goes to whoever the passage is about;
+# a shorter one ('their “very positive” call') may be the writer's and gets no guess.
+_UTTERANCE_WORDS = 4
 _LOOKBACK = 30  # mentions searched for a pronoun's antecedent: keeps resolution linear
 
 
@@ -292,6 +317,7 @@ def _subject_before(masked: str, lo: int, verb: re.Match[str], headline: bool) -
     return window[breaks[-1].end():] if breaks else window
 
 
+@lru_cache(maxsize=1024)  # read for the discourse, a gender vote and the quotes of the same sentence
 def _sentence_subject(masked: str, piece: Piece) -> tuple[str, int] | None:
     """The subject opening a sentence ('On Monday, Jane Doe, a senator, said …' -> 'Jane Doe')."""
     body = masked[piece.start:min(piece.end, piece.start + 200)]
@@ -332,6 +358,11 @@ class _Entity:
 def _entity(speaker: _Speaker, phrase: str) -> _Entity:
     name, role = speaker
     words = [bare(w) for w in phrase.split()]
+    if len(words) == 1 and words[0] in _AGREES:  # a resolved pronoun says what it stands for
+        kind, gender = _AGREES[words[0]]
+        return _Entity(name, role, kind, gender)
+    if " and " in name:
+        return _Entity(name, role, "group", None)  # "Wilcox and Beruff … they said"
     head = bare(name.split()[-1]) if name.split() else ""
     gender = None
     if any(w in MALE_HONORIFICS for w in words) or (words and words[0] in MALE_NAMES) or bare(name.split()[0]) in MALE_NAMES:
@@ -364,6 +395,7 @@ _DESCRIPTION_GENDER = {
                     "girl queen lady grandmother aunt niece actress".split(), "f"),
 }
 _FIRST_NAMES = MALE_NAMES | FEMALE_NAMES
+_DEFINITE_DESCRIPTION = re.compile(r"[Tt]he(?: [a-z][\w-]*){1,3}")
 _AGREES = {"he": ("person", "m"), "she": ("person", "f"), "they": ("group", None), "it": ("thing", None)}
 
 
@@ -379,8 +411,13 @@ class _Discourse:
         self.speaking: list[bool] = []
         self.genders: dict[str, str] = {}
         self.full_names: dict[str, str] = {}
+        self.proper: set[str] = set()  # capitalised words met mid-sentence: names, not sentence openers
 
     def add(self, offset: int, entity: _Entity, speaking: bool) -> None:
+        if not speaking and entity.kind == "person" and _DEFINITE_DESCRIPTION.fullmatch(entity.name):
+            # "the senator", "the billionaire": a later mention of the last person named, so a
+            # pronoun after it finds the name
+            entity = self._named_before(offset, entity.gender) or entity
         surname = entity.name.split()[-1] if entity.kind == "person" and entity.name[:1].isupper() else None
         if surname:
             if entity.gender:
@@ -394,6 +431,15 @@ class _Discourse:
         self.entities.insert(k, entity)
         self.speaking.insert(k, speaking)
 
+    def _named_before(self, at: int, gender: str | None) -> _Entity | None:
+        k = bisect_right(self.offsets, at)
+        for i in range(k - 1, max(-1, k - 1 - _LOOKBACK), -1):
+            entity = self.entities[i]
+            known = entity.gender or self.genders.get(entity.name.split()[-1])
+            if entity.kind == "person" and entity.name[:1].isupper() and (gender is None or known in (None, gender)):
+                return entity
+        return None
+
     def resolve(self, pronoun: str, at: int) -> _Entity | None:
         """The latest earlier mention that the pronoun agrees with in kind and gender."""
         kind, gender = _AGREES[pronoun]
@@ -406,6 +452,16 @@ class _Discourse:
                 return entity
             if kind == "group" and entity.kind == "thing" and entity.name[:1].islower():
                 return entity  # "the campaign … they said"
+        return None
+
+    def latest(self, at: int, since: int) -> _Entity | None:
+        """The latest person or group mentioned since ``since``, speaking or not."""
+        k = bisect_right(self.offsets, at)
+        for i in range(k - 1, max(-1, k - 1 - _LOOKBACK), -1):
+            if self.offsets[i] < since:
+                return None
+            if self.entities[i].kind != "thing" or self.speaking[i]:
+                return self.entities[i]
         return None
 
     def last_speaker(self, at: int, since: int) -> _Entity | None:
@@ -450,6 +506,15 @@ def _appositive(phrase: str) -> _Speaker | None:
     return None
 
 
+def _longest_speaker_prefix(phrase: str) -> _Speaker | None:
+    """'a source involved in …' -> 'a source': the words after an inverted verb, up to a modifier."""
+    words = phrase.split()
+    for n in range(len(words) - 1, 0, -1):
+        if found := _parse_speaker(" ".join(words[:n])):
+            return found
+    return None
+
+
 def _speaker_after(masked: str, close: int, stop: int, inner: str, discourse: _Discourse) -> _Speaker | None:
     tail = masked[close + 1: min(stop, close + 160)].split("\x00")[0]
     if m := re.match(r"[ \t]*,?[ \t]*according to[ \t]+([^,.;:!?\x00]{2,80})", tail, re.IGNORECASE):
@@ -461,7 +526,7 @@ def _speaker_after(masked: str, close: int, stop: int, inner: str, discourse: _D
         rest = tail[m.end(2):]
         if rest.startswith(",") and (app := _appositive(phrase + "," + rest.split(",")[1])):
             return app
-        return _resolve(phrase, discourse, close)
+        return _resolve(phrase, discourse, close) or _longest_speaker_prefix(phrase)
     verb = _first_verb(tail, 0, 100)
     if verb is None or not _is_reporting_verb(tail, 0, verb, False):
         return None
@@ -480,6 +545,10 @@ def _speaker_before(masked: str, piece: Piece, open_: int, discourse: _Discourse
     according = list(_ACCORDING.finditer(pre))
     if according:
         return _parse_speaker(according[-1].group(1))
+    if inverted := _VERB_OPENS.match(masked, piece.start, open_):  # "Said Doe, a senator, “…”"
+        subject = inverted.group(1)
+        if found := _appositive(subject) or _resolve(subject.split(",")[0], discourse, piece.start):
+            return found
     headline = piece.end - piece.start < 200 and _is_headline(masked[piece.start:piece.end])
     for verb in _verbs(masked, lo, open_)[-_MAX_VERBS:][::-1]:
         subject = _subject_before(masked, lo, verb, headline)
@@ -564,20 +633,52 @@ def _heading_by_piece(text: str, pieces: list[Piece], masked: str) -> list[_Spea
     return result
 
 
-def _read_discourse(masked: str, pieces: list[Piece]) -> _Discourse:
-    """Sentence subjects and the subjects of reporting verbs, in order, pronouns resolved as met."""
-    discourse = _Discourse()
-    for piece in pieces:
+# A capitalised word after a lower-case one or a comma is a proper noun ("told Clinton", "said Trump"),
+# so the same word opening a sentence names someone; "Markets" or "Instead" never stand there.
+_MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z,] )([A-Z][a-z]+)\b(?![’']s)")
+_GENDERED_PRONOUN = re.compile(r"\b(?:(he|him|his|himself)|(she|her|hers|herself))\b", re.IGNORECASE)
+
+
+def _genders_from_pronouns(masked: str, pieces: list[Piece]) -> dict[str, str]:
+    """Gender by surname, from the first he/his or she/her after a name opens a sentence.
+
+    "Fiorina said … . She added" tells what no list of first names can; each sentence a name opens
+    casts one vote, and the majority over the article decides.
+    """
+    votes: dict[str, list[int]] = {}
+    for k, piece in enumerate(pieces):
         opening = _sentence_subject(masked, piece)
-        if opening and opening[0][:1].isupper() and (found := _resolve(opening[0], discourse, opening[1])):
-            if _is_known_name(found, discourse):
-                discourse.add(opening[1], _entity(found, opening[0]), False)
-        headline = piece.end - piece.start < 200 and _is_headline(masked[piece.start:piece.end])
-        for verb in _verbs(masked, piece.start, piece.end):
-            subject = _subject_before(masked, piece.start, verb, headline)
-            if subject and subject.strip() and (found := _resolve(subject, discourse, verb.start())):
-                discourse.add(verb.start(), _entity(found, subject), True)
+        if not opening or not all(_is_name_word(w) for w in opening[0].split()):
+            continue
+        parsed = _parse_speaker(opening[0])
+        if parsed is None or not parsed[0][:1].isupper() or bare(parsed[0]) in _PRONOUNS:
+            continue
+        end = pieces[k + 1].end if k + 1 < len(pieces) else piece.end
+        if m := _GENDERED_PRONOUN.search(masked, opening[1] + len(opening[0]), end):
+            tally = votes.setdefault(parsed[0].split()[-1], [0, 0])
+            tally[m.group(1) is None] += 1
+    return {surname: "m" if m > f else "f" for surname, (m, f) in votes.items() if m != f}
+
+
+def _new_discourse(masked: str, pieces: list[Piece]) -> _Discourse:
+    """An empty discourse that already knows what the whole text tells of genders and proper nouns."""
+    discourse = _Discourse()
+    discourse.genders.update(_genders_from_pronouns(masked, pieces))
+    discourse.proper = {m.group(1) for m in _MID_SENTENCE_CAPITAL.finditer(masked)}
     return discourse
+
+
+def _read_piece(masked: str, piece: Piece, discourse: _Discourse) -> None:
+    """Add a sentence's subject and the subjects of its reporting verbs, pronouns resolved as met."""
+    opening = _sentence_subject(masked, piece)
+    if opening and opening[0][:1].isupper() and (found := _resolve(opening[0], discourse, opening[1])):
+        if _is_known_name(found, discourse):
+            discourse.add(opening[1], _entity(found, opening[0]), False)
+    headline = piece.end - piece.start < 200 and _is_headline(masked[piece.start:piece.end])
+    for verb in _verbs(masked, piece.start, piece.end):
+        subject = _subject_before(masked, piece.start, verb, headline)
+        if subject and subject.strip() and (found := _resolve(subject, discourse, verb.start())):
+            discourse.add(verb.start(), _entity(found, subject), True)
 
 
 def _is_known_name(found: _Speaker, discourse: _Discourse) -> bool:
@@ -586,7 +687,7 @@ def _is_known_name(found: _Speaker, discourse: _Discourse) -> bool:
     name, role = found
     words = name.split()
     return (len(words) != 1 or not name[:1].isupper() or role is not None or name in discourse.full_names
-            or bare(name) in _FIRST_NAMES)
+            or name in discourse.proper or bare(name) in _FIRST_NAMES)
 
 
 def _sentence_subject_acting(masked: str, piece: Piece, open_: int, discourse: _Discourse) -> _Speaker | None:
@@ -607,6 +708,13 @@ def _sentence_subject_acting(masked: str, piece: Piece, open_: int, discourse: _
     return found
 
 
+def _salient(discourse: _Discourse, at: int, since: int) -> _Speaker | None:
+    """Who a quote nobody is said to have spoken most likely belongs to: the last speaker nearby, else
+    the last person the text named there."""
+    entity = discourse.last_speaker(at, since) or discourse.latest(at, since)
+    return (entity.name, entity.role) if entity else None
+
+
 def _paragraph_start(text: str, at: int, paragraphs_back: int) -> int:
     """Where the paragraph holding ``at`` starts, or the one ``paragraphs_back`` before it."""
     start = at
@@ -619,44 +727,88 @@ def _paragraph_start(text: str, at: int, paragraphs_back: int) -> int:
     return start + 1
 
 
+@dataclass
+class _Article:
+    """One article as the quote finder reads it, and how far its discourse has been read.
+
+    The discourse is read sentence by sentence just ahead of the quote being attributed, so a
+    pronoun opening a sentence ("He added that …") meets the speaker of the quote before it
+    ("“…,” said Doe.") rather than whoever was the last subject.
+    """
+    text: str
+    masked: str
+    pieces: list[Piece]
+    starts: list[int]
+    headings: list[_Speaker | None]
+    discourse: _Discourse
+    limit: int
+    read: int = 0
+
+    def read_through(self, at: int) -> None:
+        k = bisect_right(self.starts, at) - 1
+        while self.read <= k:
+            _read_piece(self.masked, self.pieces[self.read], self.discourse)
+            self.read += 1
+
+
+def _mask_quotes(text: str, limit: int, pairs: list[tuple[int, int]]) -> str:
+    """The text with every quote blanked, so verbs inside other quotes never attribute."""
+    chars = list(text[:limit])
+    for o, c in pairs:
+        chars[o:c + 1] = "\x00" * (c + 1 - o)
+    return _hold_abbreviation_dots("".join(chars))
+
+
+def _speaker_of(article: _Article, k: int, o: int, c: int, previous: Quote | None) -> _Speaker | None:
+    """Who says the quote between marks ``o`` and ``c``, by the cues the module docstring lists."""
+    text, masked, discourse, pieces, starts = article.text, article.masked, article.discourse, article.pieces, article.starts
+    piece = pieces[k]
+    closing = piece_at(pieces, starts, c) or piece
+    after_piece = piece_at(pieces, starts, min(c + 2, article.limit - 1)) or piece
+    found = (_speaker_after(masked, c, after_piece.end, text[o + 1:c], discourse)
+             or _speaker_before(masked, piece, o, discourse) or article.headings[k]
+             or _speaker_later(masked, closing, c, discourse))
+    if found is None and previous and previous.speaker and previous.sentence_start == piece.start:
+        found = (previous.speaker, previous.speaker_role)  # “…,” said Doe, “…”: one quote, split
+    if found is None and o == piece.start:
+        # News convention: a sentence that is all quote continues the last speaker nearby.
+        entity = discourse.last_speaker(o, _paragraph_start(text, o, 1))
+        found = (entity.name, entity.role) if entity else None
+    return found
+
+
 def find_quotes(text: str, *, end: int | None = None) -> list[Quote]:
     """Quoted passages before ``end`` with their speaker and role where the prose gives one."""
     limit = search_end(text, end)
     pairs = pair_quotes(text, limit)
     pieces = split_pieces(text, limit, pairs)
-    chars = list(text[:limit])
-    for o, c in pairs:
-        chars[o:c + 1] = "\x00" * (c + 1 - o)  # verbs inside other quotes never attribute
-    masked = _hold_abbreviation_dots("".join(chars))
-    headings = _heading_by_piece(text, pieces, masked)
-    discourse = _read_discourse(masked, pieces)
-    starts = [p.start for p in pieces]
+    masked = _mask_quotes(text, limit, pairs)
+    article = _Article(text, masked, pieces, [p.start for p in pieces], _heading_by_piece(text, pieces, masked),
+                       _new_discourse(masked, pieces), limit)
+    discourse = article.discourse
     quotes: list[Quote] = []
     for o, c in pairs:
         inner = text[o + 1:c]
         s = o + 1 + (len(inner) - len(inner.lstrip()))
         e = c - (len(inner) - len(inner.rstrip()))
-        k = bisect_right(starts, o) - 1
+        k = bisect_right(article.starts, o) - 1
         if e <= s or k < 0 or text[o - 1:o] == "=" or _TERM_BEFORE.search(text, max(0, o - 40), o):
             continue  # markup attributes (author="…") and coined terms are no quotes
-        piece, heading = pieces[k], headings[k]
-        closing = piece_at(pieces, starts, c) or piece
-        after_piece = piece_at(pieces, starts, min(c + 2, limit - 1)) or piece
-        found = (_speaker_after(masked, c, after_piece.end, inner, discourse)
-                 or _speaker_before(masked, piece, o, discourse) or heading
-                 or _speaker_later(masked, closing, c, discourse))
-        if found is None and quotes and quotes[-1].speaker and quotes[-1].sentence_start == piece.start:
-            found = (quotes[-1].speaker, quotes[-1].speaker_role)  # “…,” said Doe, “…”: one quote, split
-        if found is None and o == piece.start:
-            # News convention: a sentence that is all quote continues the last speaker nearby.
-            entity = discourse.last_speaker(o, _paragraph_start(text, o, 1))
-            found = (entity.name, entity.role) if entity else None
+        article.read_through(min(c + 2, limit - 1))
+        piece = pieces[k]
+        found = _speaker_of(article, k, o, c, quotes[-1] if quotes else None)
         if _names_a_work(text, s, e, c, o == piece.start, found is not None):
             continue
         if found is None and o > piece.start:
             found = _sentence_subject_acting(masked, piece, o, discourse)
+        if found is None and len(text[s:e].split()) >= _UTTERANCE_WORDS:
+            found = _salient(discourse, o, _paragraph_start(text, o, 3))
+        elif (found is None and not _DETERMINED.search(text, max(0, o - 8), o)
+              and (entity := discourse.last_speaker(o, _paragraph_start(text, o, 0)))):
+            found = entity.name, entity.role  # a phrase quoted from the one who speaks in this paragraph
         if found is not None:
             discourse.add(o, _entity(found, found[0]), True)
+        closing = piece_at(pieces, article.starts, c) or piece
         quotes.append(Quote(s, e, text[s:e], found[0] if found else None, found[1] if found else None,
                             piece.start, max(piece.end, closing.end)))
     return quotes
