@@ -55,7 +55,8 @@ FINITE_REPORTING_VERBS = frozenset(
 ) - {"calls", "called", "posts", "posted", "texts", "emails", "tweets"} | {"pressed", "presses"}
 # "put it" is a cue only with its object: "as Doe put it, …"; plain "put" is not.
 REPORTING_VERBS = frozenset(
-    {*(form for lemma in _REPORTING_LEMMAS for forms in _inflections(lemma) for form in forms), "put it", "puts it"}
+    {*(form for lemma in _REPORTING_LEMMAS for forms in _inflections(lemma) for form in forms), "put it", "puts it",
+     "pressed", "presses"}
 )
 
 

@@ -170,7 +170,7 @@ def _owner(word: str) -> str | None:
 def _is_agent_noun(word: str) -> bool:
     """'narrator', 'moderator', '46-year-old': lower-case words that name a person by what they do."""
     b = bare(word)
-    return word[:1].islower() and (b.endswith(("year-old", "year-olds")) or (
+    return not word[:1].isupper() and (b.endswith(("year-old", "year-olds")) or (
         b.endswith(_AGENT_SUFFIXES) and not b.endswith(("ment", "ments")) and len(b) > 4))
 
 
@@ -185,11 +185,8 @@ def _parse_speaker(phrase: str) -> _Speaker | None:
     """Turn a subject phrase into (speaker, role), or None when it is no plausible speaker."""
     phrase = _TIME_OR_VENUE.sub("", phrase.replace(_HELD_DOT, "."))
     words = _trim_filler(undecorated(phrase).split())
-    if len(words) == 1 and bare(words[0]) in _BARE_SPEAKERS:
-        return bare(words[0]), None
-    if (2 <= len(words) <= 4 and bare(words[0]) in _POSSESSIVE_PRONOUNS and _is_person_noun(words[-1])
-            and all(_can_premodify_name(w) or w[:1].isupper() for w in words[1:-1])):
-        return " ".join(words), None  # "her campaign", "his spokesman": a description, kept whole
+    if kept := _kept_description(words):
+        return kept, None
     if not words or len(words) > _MAX_SPEAKER_WORDS or bare(words[0]) in _BAD_START:
         return None
     if any(bare(w) in _NOT_IN_NOUN_PHRASE or (w[:1].islower() and bare(w) in _CLAUSE_VERBS) for w in words):
@@ -205,16 +202,32 @@ def _parse_speaker(phrase: str) -> _Speaker | None:
         return None  # "Jane Doe issued a statement" (before "saying") is what she did, not who
     if not any(_is_name_word(w) or _is_person_noun(w) or _is_agent_noun(w) for w in words):
         return None
+    if owned := _owned_name(words):
+        return owned
+    role, name = _split_title(words)
+    return " ".join(name), role
+
+
+def _kept_description(words: list[str]) -> str | None:
+    """'one', 'another', 'her campaign', 'his spokesman': descriptions kept whole, as written."""
+    if len(words) == 1 and bare(words[0]) in _BARE_SPEAKERS:
+        return bare(words[0])
+    if (2 <= len(words) <= 4 and bare(words[0]) in _POSSESSIVE_PRONOUNS and _is_person_noun(words[-1])
+            and all(_can_premodify_name(w) or w[:1].isupper() for w in words[1:-1])):
+        return " ".join(words)
+    return None
+
+
+def _owned_name(words: list[str]) -> _Speaker | None:
+    """'Morgan Stanley’s Robin Xing': the owner is the affiliation, the rest the person."""
     for i, word in enumerate(words[:-1]):
-        # "Morgan Stanley’s Robin Xing": the owner is the affiliation, the rest the person
         owner = _owner(word)
         if owner and all(_is_name_word(w) for w in words[: i + 1]):
             role, name = _split_title(words[i + 1:])
             if name and all(_is_name_word(w) for w in name):
                 org = " ".join([*words[:i], owner])
                 return " ".join(name), (f"{' '.join(words[: i + 1])} {role}" if role else org)
-    role, name = _split_title(words)
-    return " ".join(name), role
+    return None
 
 
 def _parse_label(label: str, paren: str | None) -> _Speaker | None:
@@ -363,29 +376,43 @@ def _entity(speaker: _Speaker, phrase: str) -> _Entity:
         return _Entity(name, role, kind, gender)
     if " and " in name:
         return _Entity(name, role, "group", None)  # "Wilcox and Beruff … they said"
-    head = bare(name.split()[-1]) if name.split() else ""
-    gender = None
-    if any(w in MALE_HONORIFICS for w in words) or (words and words[0] in MALE_NAMES) or bare(name.split()[0]) in MALE_NAMES:
-        gender = "m"
-    elif any(w in FEMALE_HONORIFICS for w in words) or bare(name.split()[0]) in FEMALE_NAMES:
-        gender = "f"
+    gender = _written_gender(name, words)
     last = name.split()[-1] if name.split() else ""
     if name[:1].islower() or (words[:1] == ["the"] and last[:1].islower()):  # "the newspaper", "two officials"
-        singular = head.removesuffix("s")
-        gender = gender or _DESCRIPTION_GENDER.get(singular)
-        if head in THING_NOUNS or not (_is_person_noun(head) or head.endswith(_AGENT_SUFFIXES)):
-            kind = "thing"  # "the report", "the agreement"
-        elif head != singular or head in ("people", "police"):
-            kind = "group"
-        else:
-            kind = "person"
-    elif any(bare(w) in ORGANISATION_WORDS for w in name.split()) or (last.isupper() and len(last) > 1):
-        kind = "thing"  # "The Washington Post", "the WTO"
-    elif head.endswith("s") and head.removesuffix("s") in SPEAKER_NOUNS | {"democrat", "republican", "american"}:
-        kind = "group"
-    else:
-        kind = "person"
-    return _Entity(name, role, kind, gender)
+        kind, described = _description_kind(bare(last))
+        return _Entity(name, role, kind, gender or described)
+    return _Entity(name, role, _name_kind(name), gender)
+
+
+def _written_gender(name: str, words: list[str]) -> str | None:
+    """'m' or 'f' when an honorific or a known first name says so."""
+    first = bare(name.split()[0]) if name.split() else ""
+    if any(w in MALE_HONORIFICS for w in words) or (words and words[0] in MALE_NAMES) or first in MALE_NAMES:
+        return "m"
+    if any(w in FEMALE_HONORIFICS for w in words) or first in FEMALE_NAMES:
+        return "f"
+    return None
+
+
+def _description_kind(head: str) -> tuple[str, str | None]:
+    """(kind, gender) of a description by its head noun: 'the report' is a thing, 'officials' a group."""
+    singular = head.removesuffix("s")
+    if head in THING_NOUNS or not (_is_person_noun(head) or head.endswith(_AGENT_SUFFIXES)):
+        return "thing", None  # "the report", "the agreement"
+    if head != singular or head in ("people", "police"):
+        return "group", None
+    return "person", _DESCRIPTION_GENDER.get(singular)
+
+
+def _name_kind(name: str) -> str:
+    """'The Washington Post' and 'the WTO' are things, 'Democrats' a group, 'Jane Doe' a person."""
+    last = name.split()[-1] if name.split() else ""
+    head = bare(last)
+    if any(bare(w) in ORGANISATION_WORDS for w in name.split()) or (last.isupper() and len(last) > 1):
+        return "thing"
+    if head.endswith("s") and head.removesuffix("s") in SPEAKER_NOUNS | {"democrat", "republican", "american"}:
+        return "group"
+    return "person"
 
 
 _DESCRIPTION_GENDER = {
@@ -551,22 +578,33 @@ def _speaker_before(masked: str, piece: Piece, open_: int, discourse: _Discourse
             return found
     headline = piece.end - piece.start < 200 and _is_headline(masked[piece.start:piece.end])
     for verb in _verbs(masked, lo, open_)[-_MAX_VERBS:][::-1]:
-        subject = _subject_before(masked, lo, verb, headline)
-        if subject is not None and subject.strip() == "" and masked[lo:verb.start()].rstrip().endswith(","):
-            app = re.search(r"([^,;:()\x00]{2,60}),([^,;:()\x00]{2,60}),\s*$", masked[lo:verb.start()])
-            if app and (found := _appositive(app.group(1) + "," + app.group(2)) or _resolve(app.group(1), None, 0)):
-                return found
-        if found := _resolve(subject, discourse, verb.start()):
+        if found := _subject_of_verb(masked, piece, lo, verb, headline, discourse):
             return found
-        if subject is not None and not subject.strip() and _SHARED_SUBJECT.search(masked, lo, verb.start()):
-            opening = _sentence_subject(masked, piece)
-            if opening and (found := _resolve(opening[0], discourse, opening[1])):
-                return found
     if pre.rstrip().endswith(":"):  # "McConnell, R-Ky., delivered a blunt message: “…”"
-        opening = _sentence_subject(masked, piece)
-        if opening and (found := _resolve(opening[0], discourse, opening[1])):
-            return found
+        return _opening_subject(masked, piece, discourse)
     return None
+
+
+def _subject_of_verb(masked: str, piece: Piece, lo: int, verb: re.Match[str], headline: bool,
+                     discourse: _Discourse) -> _Speaker | None:
+    """The speaker a reporting verb before the quote names: its subject, an appositive, or the
+    sentence's subject when the verb shares it ("Doe did A and said", "Doe …, saying")."""
+    subject = _subject_before(masked, lo, verb, headline)
+    bare_verb = subject is not None and not subject.strip()
+    if bare_verb and masked[lo:verb.start()].rstrip().endswith(","):
+        app = re.search(r"([^,;:()\x00]{2,60}),([^,;:()\x00]{2,60}),\s*$", masked[lo:verb.start()])
+        if app and (found := _appositive(app.group(1) + "," + app.group(2)) or _resolve(app.group(1), None, 0)):
+            return found
+    if found := _resolve(subject, discourse, verb.start()):
+        return found
+    if bare_verb and _SHARED_SUBJECT.search(masked, lo, verb.start()):
+        return _opening_subject(masked, piece, discourse)
+    return None
+
+
+def _opening_subject(masked: str, piece: Piece, discourse: _Discourse) -> _Speaker | None:
+    opening = _sentence_subject(masked, piece)
+    return _resolve(opening[0], discourse, opening[1]) if opening else None
 
 
 def _speaker_later(masked: str, piece: Piece, close: int, discourse: _Discourse) -> _Speaker | None:
@@ -777,6 +815,20 @@ def _speaker_of(article: _Article, k: int, o: int, c: int, previous: Quote | Non
     return found
 
 
+def _cueless_speaker(article: _Article, piece: Piece, o: int, quote: str) -> _Speaker | None:
+    """A quote no cue attributes: the sentence's subject if it acts on the quote, else whoever the
+    passage is about when the quote is an utterance, else the one speaking in its paragraph."""
+    text, discourse = article.text, article.discourse
+    if o > piece.start and (found := _sentence_subject_acting(article.masked, piece, o, discourse)):
+        return found
+    if len(quote.split()) >= _UTTERANCE_WORDS:
+        return _salient(discourse, o, _paragraph_start(text, o, 3))
+    if _DETERMINED.search(text, max(0, o - 8), o):
+        return None  # 'their “very positive” call': a modifier, perhaps the writer's own
+    entity = discourse.last_speaker(o, _paragraph_start(text, o, 0))
+    return (entity.name, entity.role) if entity else None
+
+
 def find_quotes(text: str, *, end: int | None = None) -> list[Quote]:
     """Quoted passages before ``end`` with their speaker and role where the prose gives one."""
     limit = search_end(text, end)
@@ -799,13 +851,8 @@ def find_quotes(text: str, *, end: int | None = None) -> list[Quote]:
         found = _speaker_of(article, k, o, c, quotes[-1] if quotes else None)
         if _names_a_work(text, s, e, c, o == piece.start, found is not None):
             continue
-        if found is None and o > piece.start:
-            found = _sentence_subject_acting(masked, piece, o, discourse)
-        if found is None and len(text[s:e].split()) >= _UTTERANCE_WORDS:
-            found = _salient(discourse, o, _paragraph_start(text, o, 3))
-        elif (found is None and not _DETERMINED.search(text, max(0, o - 8), o)
-              and (entity := discourse.last_speaker(o, _paragraph_start(text, o, 0)))):
-            found = entity.name, entity.role  # a phrase quoted from the one who speaks in this paragraph
+        if found is None:
+            found = _cueless_speaker(article, piece, o, text[s:e])
         if found is not None:
             discourse.add(o, _entity(found, found[0]), True)
         closing = piece_at(pieces, article.starts, c) or piece
