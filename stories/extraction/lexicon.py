@@ -53,11 +53,17 @@ def _inflections(lemma: str) -> tuple[set[str], set[str]]:
 FINITE_REPORTING_VERBS = frozenset(
     form for lemma in _REPORTING_LEMMAS for form in _inflections(lemma)[0]
 ) - {"calls", "called", "posts", "posted", "texts", "emails", "tweets"} | {"pressed", "presses"}
+# Lemmas whose base form is far more often a noun ("Clinton's Colorado state director", "the report"):
+# only their inflected forms are cues.
+_NOUN_LIKE = frozenset(
+    "state report comment note answer quote text email tweet post reply claim call joke question challenge "
+    "echo cheer protest object estimate point read lecture rant blast slam tease".split()
+)
 # "put it" is a cue only with its object: "as Doe put it, …"; plain "put" is not.
 REPORTING_VERBS = frozenset(
     {*(form for lemma in _REPORTING_LEMMAS for forms in _inflections(lemma) for form in forms), "put it", "puts it",
      "pressed", "presses"}
-)
+) - _NOUN_LIKE
 
 
 TITLES = frozenset(

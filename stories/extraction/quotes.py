@@ -84,7 +84,7 @@ _TIME_OR_VENUE = re.compile(
 _AGENT_SUFFIXES = ("er", "ers", "or", "ors", "ist", "ists", "ian", "ians", "ant", "ants", "ent", "ents",
                    "eon", "eons", "man", "men", "woman", "women")
 # Words that open a sentence without opening its subject.
-_NOT_SUBJECT_START = _BAD_START | frozenset(
+_NOT_SUBJECT_START = (_BAD_START - _PRONOUNS) | frozenset(
     "as although while when if because since after before alongside without despite unlike like "
     "according amid among following during until unless whether though once upon within beyond "
     "here there what yes no oh well".split()
@@ -92,7 +92,12 @@ _NOT_SUBJECT_START = _BAD_START | frozenset(
 _POSSESSIVE_PRONOUNS = frozenset("his her their its".split())
 # Unnamed speakers that are a bare quantifier: "one said", "said another".
 _BARE_SPEAKERS = frozenset("one another others some many most both".split())
-_NOT_NAMES = _DETERMINERS | _BAD_START
+# Days and months open sentences ("Friday, Doe said") but name no one.
+_CALENDAR = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april june july "
+    "august september october november december".split()
+)
+_NOT_NAMES = _DETERMINERS | _BAD_START | _CALENDAR
 _CLAUSE_VERBS = FINITE_REPORTING_VERBS - SPEAKER_NOUNS
 # In the masked copy the speaker search reads, the dot of "Sen.", "Marc E." or "(D-Mo.)" is held
 # as this character so that phrase patterns stop only at a sentence's full stop.
@@ -714,6 +719,8 @@ def _read_piece(masked: str, piece: Piece, discourse: _Discourse) -> None:
             discourse.add(opening[1], _entity(found, opening[0]), False)
     headline = piece.end - piece.start < 200 and _is_headline(masked[piece.start:piece.end])
     for verb in _verbs(masked, piece.start, piece.end):
+        if verb.group().endswith("ing"):
+            continue  # "broke into D.C. reporting": a participle's subject is not the word before it
         subject = _subject_before(masked, piece.start, verb, headline)
         if subject and subject.strip() and (found := _resolve(subject, discourse, verb.start())):
             discourse.add(verb.start(), _entity(found, subject), True)
