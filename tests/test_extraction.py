@@ -473,6 +473,12 @@ def test_empty_string_returns_nothing() -> None:
         ("“He will go to work for you,” said the 46-year-old.", "the 46-year-old"),
         ("“Would it be negotiable?” Hannity pressed.", "Hannity"),
         ("“We will appeal,” the board said.", "the board"),
+        # a colon introduction wins over words after the quote; a digest's headline stays out of a label
+        ("Jane Doe issued the following statement: “Our prayers are with the families. This must stop.” "
+         "Police said two people were hurt.", "Jane Doe"),
+        ("POLLS TIGHTEN IN OHIO - Lee Dunn and Ana Ruiz: “We found the race even.”", "Lee Dunn and Ana Ruiz"),
+        # a pull quote signed with a dash
+        ("“We deserve better.” ― Ana Ruiz “He does not speak for us.” ― Oscar P. Quintero", "Oscar P. Quintero"),
         # a title's abbreviation does not end the sentence, a noun-like verb form is no cue
         ("“We might win,” said Rev. Kyev Tatum, then pastor at Grace Church. “Yes, we might.”", "Kyev Tatum"),
         ("“You can't do it overnight,” said Bo Kim, Clinton's Colorado state director. “You just can't.”", "Bo Kim"),

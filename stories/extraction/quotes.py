@@ -238,7 +238,7 @@ def _owned_name(words: list[str]) -> _Speaker | None:
 def _parse_label(label: str, paren: str | None) -> _Speaker | None:
     """Validate a 'Name (Role):' label; every word must be capitalised so 'The goal:' is no speaker."""
     words = undecorated(label).split()
-    if not words or len(words) > 6 or not all(_is_name_word(w) for w in words):
+    if not words or len(words) > 6 or not all(_is_name_word(w) or w == "and" for w in words):
         return None
     if any(bare(w) in _SECTION_WORDS for w in words):
         return None
@@ -292,6 +292,7 @@ _WORK_AFTER = re.compile(
 )
 # A sentence opening with its verb: "Said Doe, who …, “…”", "Added the senator: “…”".
 _VERB_OPENS = re.compile(r"(?:Said|Says|Added|Adds|Asked|Asks|Wrote|Writes|Recalled|Recalls)[ \t]+([^:;\x00]{2,100}?)[ \t]*[,:]?[ \t]*$")
+_DASH_SIGNATURE = re.compile(r"[ \t]*(?:[―—–]|--)[ \t]*((?:[A-Z][\w’'.\x01-]*[ \t]?){1,5})[ \t]*(?:[,.\n\x00]|$)")
 _LABEL = re.compile(r"([^():“”\"\x00]{2,80}?)\s*(?:\(([^()]{1,60})\))?\s*:")
 _LINE_END_COLON = re.compile(r":[ \t]*(?:\n|$)")
 _VERB_LIKE = frozenset("is are was were has have had will would can could did does do says said".split())
@@ -551,6 +552,8 @@ def _speaker_after(masked: str, close: int, stop: int, inner: str, discourse: _D
     tail = masked[close + 1: min(stop, close + 160)].split("\x00")[0]
     if m := re.match(r"[ \t]*,?[ \t]*according to[ \t]+([^,.;:!?\x00]{2,80})", tail, re.IGNORECASE):
         return _parse_speaker(m.group(1))
+    if (m := _DASH_SIGNATURE.match(tail)) and all(_is_name_word(w) for w in m.group(1).split()):
+        return _parse_speaker(m.group(1))  # a pull quote signed with a dash: "“…” ― Jane Doe"
     if not (inner.rstrip().rstrip("’'‘ ")[-1:] in ",!?—–-…" or tail.lstrip().startswith(",")):
         return None
     if (m := _AFTER_VERB_FIRST.match(tail)) and m.group(1).lower() in FINITE_REPORTING_VERBS:
@@ -571,7 +574,8 @@ def _speaker_after(masked: str, close: int, stop: int, inner: str, discourse: _D
 def _speaker_before(masked: str, piece: Piece, open_: int, discourse: _Discourse) -> _Speaker | None:
     lo = max(piece.start, open_ - _WINDOW)
     pre = masked[lo:open_]
-    label = _LABEL.fullmatch(pre.strip())  # inline "Jane Doe (Minister): “…”" or "Jane Doe, CNN: “…”"
+    # inline "Jane Doe (Minister): “…”", "Jane Doe, CNN: “…”", or after a digest's headline "… - Jane Doe: “…”"
+    label = _LABEL.fullmatch(re.split(r"\s[-—–]\s", pre)[-1].strip())
     if label and (found := _parse_label(label.group(1).strip(), label.group(2))):
         return found
     according = list(_ACCORDING.finditer(pre))
@@ -810,9 +814,14 @@ def _speaker_of(article: _Article, k: int, o: int, c: int, previous: Quote | Non
     piece = pieces[k]
     closing = piece_at(pieces, starts, c) or piece
     after_piece = piece_at(pieces, starts, min(c + 2, article.limit - 1)) or piece
-    found = (_speaker_after(masked, c, after_piece.end, text[o + 1:c], discourse)
-             or _speaker_before(masked, piece, o, discourse) or article.headings[k]
-             or _speaker_later(masked, closing, c, discourse))
+    if masked[max(piece.start, o - 3):o].rstrip().endswith(":"):
+        # "Doe issued a statement: “…”": the introduction names the speaker whatever follows
+        found = _speaker_before(masked, piece, o, discourse) or _speaker_after(
+            masked, c, after_piece.end, text[o + 1:c], discourse)
+    else:
+        found = (_speaker_after(masked, c, after_piece.end, text[o + 1:c], discourse)
+                 or _speaker_before(masked, piece, o, discourse))
+    found = found or article.headings[k] or _speaker_later(masked, closing, c, discourse)
     if found is None and previous and previous.speaker and previous.sentence_start == piece.start:
         found = (previous.speaker, previous.speaker_role)  # “…,” said Doe, “…”: one quote, split
     if found is None and o == piece.start:
