@@ -479,6 +479,12 @@ def test_empty_string_returns_nothing() -> None:
         ("POLLS TIGHTEN IN OHIO - Lee Dunn and Ana Ruiz: “We found the race even.”", "Lee Dunn and Ana Ruiz"),
         # a pull quote signed with a dash
         ("“We deserve better.” ― Ana Ruiz “He does not speak for us.” ― Oscar P. Quintero", "Oscar P. Quintero"),
+        # the subject after a place that closes an introduction; possessive descriptions open sentences
+        ("Speaking at a town hall in Salem, New Hampshire, Ana Ruiz went after Bush. "
+         "She said, “Here is a man who could not win.”", "Ana Ruiz"),
+        ("His chief aide doubled down, calling the rival experienced “on paper” only.", "His chief aide"),
+        # a proper adjective inside a description is no clause
+        ("“It is crucial,” said one former GOP leadership aide.", "one former GOP leadership aide"),
         # a title's abbreviation does not end the sentence, a noun-like verb form is no cue
         ("“We might win,” said Rev. Kyev Tatum, then pastor at Grace Church. “Yes, we might.”", "Kyev Tatum"),
         ("“You can't do it overnight,” said Bo Kim, Clinton's Colorado state director. “You just can't.”", "Bo Kim"),

@@ -43,6 +43,7 @@ _TITLES = TITLES
 _HONORIFICS = HONORIFICS
 _DETERMINERS = frozenset("the a an one some two three several many most other another both".split())
 _PRONOUNS = frozenset("he she they it".split())
+_POSSESSIVE_PRONOUNS = frozenset("his her their its".split())
 _BAD_START = frozenset(
     "from to in on at for with of by about into over under is are was were be been has have had do "
     "does did there this that these those which who what why how when where and but or so if then "
@@ -84,12 +85,11 @@ _TIME_OR_VENUE = re.compile(
 _AGENT_SUFFIXES = ("er", "ers", "or", "ors", "ist", "ists", "ian", "ians", "ant", "ants", "ent", "ents",
                    "eon", "eons", "man", "men", "woman", "women")
 # Words that open a sentence without opening its subject.
-_NOT_SUBJECT_START = (_BAD_START - _PRONOUNS) | frozenset(
+_NOT_SUBJECT_START = (_BAD_START - _PRONOUNS - _POSSESSIVE_PRONOUNS) | frozenset(
     "as although while when if because since after before alongside without despite unlike like "
     "according amid among following during until unless whether though once upon within beyond "
-    "here there what yes no oh well".split()
+    "here there what yes no oh well himself herself themselves itself".split()
 )
-_POSSESSIVE_PRONOUNS = frozenset("his her their its".split())
 # Unnamed speakers that are a bare quantifier: "one said", "said another".
 _BARE_SPEAKERS = frozenset("one another others some many most both".split())
 # Days and months open sentences ("Friday, Doe said") but name no one.
@@ -180,9 +180,9 @@ def _is_agent_noun(word: str) -> bool:
 
 
 def _is_clause(words: list[str]) -> bool:
-    """A name followed by lower-case words that cannot describe it, ending in a noun: a verb sits between."""
-    return any(_is_name_word(a) and b[:1].islower() and not (_can_premodify_name(b) or _is_agent_noun(b))
-               for a, b in zip(words, words[1:]))
+    """A name followed by a past tense or an auxiliary ('Doe issued a statement'): a verb sits inside."""
+    return any(_is_name_word(a) and b[:1].islower() and (bare(b).endswith("ed") or bare(b) in _VERB_LIKE)
+               and not (_can_premodify_name(b) or _is_agent_noun(b)) for a, b in zip(words, words[1:]))
 
 
 @lru_cache(maxsize=4096)  # the same subject phrase is parsed from several places per sentence
@@ -336,6 +336,10 @@ def _subject_before(masked: str, lo: int, verb: re.Match[str], headline: bool) -
     return window[breaks[-1].end():] if breaks else window
 
 
+# After a place that ends an introduction, a name and its verb: "…, New Hampshire, Trump went".
+_NAME_THEN_VERB = re.compile(r"[ \t]+((?:[A-Z][\w’'\x01.-]*[ \t]+){0,2}[A-Z][\w’'\x01.-]*)[ \t]+(?=[a-z]+(?:ed|s)?\b(?![-’']))")
+
+
 @lru_cache(maxsize=1024)  # read for the discourse, a gender vote and the quotes of the same sentence
 def _sentence_subject(masked: str, piece: Piece) -> tuple[str, int] | None:
     """The subject opening a sentence ('On Monday, Jane Doe, a senator, said …' -> 'Jane Doe')."""
@@ -362,6 +366,8 @@ def _sentence_subject(masked: str, piece: Piece) -> tuple[str, int] | None:
     if not words:
         return None
     phrase = re.split(r"[,;:(]", " ".join(words))[0]
+    if words[-1].endswith(",") and (after := _NAME_THEN_VERB.match(body, offset + len(" ".join(words)))):
+        return after.group(1), piece.start + after.start(1)  # "In Salem, New Hampshire, Trump went after …"
     return phrase, piece.start + offset
 
 
