@@ -485,6 +485,9 @@ def test_empty_string_returns_nothing() -> None:
         ("His chief aide doubled down, calling the rival experienced “on paper” only.", "His chief aide"),
         # a proper adjective inside a description is no clause
         ("“It is crucial,” said one former GOP leadership aide.", "one former GOP leadership aide"),
+        # a modifier after the speaker's noun is no part of who speaks
+        ("A source close to the campaign said, “It is over.”", "A source"),
+        ("An aide speaking to Channel 4 said, “The agents are looking.”", "An aide"),
         # a title's abbreviation does not end the sentence, a noun-like verb form is no cue
         ("“We might win,” said Rev. Kyev Tatum, then pastor at Grace Church. “Yes, we might.”", "Kyev Tatum"),
         ("“You can't do it overnight,” said Bo Kim, Clinton's Colorado state director. “You just can't.”", "Bo Kim"),

@@ -513,6 +513,13 @@ class _Discourse:
         return None
 
 
+# Where a speaker's own words end and a modifier starts: "a source | close to the talks".
+_REDUCED_RELATIVE = re.compile(
+    r"\s(?:close to|familiar with|involved in|with knowledge of|speaking|writing|talking|testifying|appearing|"
+    r"responding|commenting|reacting|referring)\s"
+)
+
+
 def _resolve(phrase: str | None, discourse: _Discourse | None, at: int) -> _Speaker | None:
     if phrase is None:
         return None
@@ -521,6 +528,8 @@ def _resolve(phrase: str | None, discourse: _Discourse | None, at: int) -> _Spea
     if pronoun in _PRONOUNS:
         entity = discourse.resolve(pronoun, at) if discourse else None
         return (entity.name, entity.role) if entity else None
+    if (cut := _REDUCED_RELATIVE.search(" ".join(words))) and (found := _resolve(cut.string[:cut.start()], None, at)):
+        return found  # "a source close to the campaign said", "an aide speaking to Fox News said"
     # The subject may follow words that are not part of it: "No wonder Trump said", "with Doe tweeting".
     for i in range(min(len(words), _MAX_SPEAKER_WORDS)):
         if found := _parse_speaker(" ".join(words[i:])):
