@@ -488,6 +488,9 @@ def test_empty_string_returns_nothing() -> None:
         # a modifier after the speaker's noun is no part of who speaks
         ("A source close to the campaign said, “It is over.”", "A source"),
         ("An aide speaking to Channel 4 said, “The agents are looking.”", "An aide"),
+        # an adverbial opening the sentence is no speaker; a pull quote signed with a hyphen
+        ("Early in her campaign, Ana Ruiz attacked Romney, calling him “a failed candidate.”", "Ana Ruiz"),
+        ('"It needs to stop." -Michelle Marks, Philadelphia.', "Michelle Marks"),
         # a title's abbreviation does not end the sentence, a noun-like verb form is no cue
         ("“We might win,” said Rev. Kyev Tatum, then pastor at Grace Church. “Yes, we might.”", "Kyev Tatum"),
         ("“You can't do it overnight,” said Bo Kim, Clinton's Colorado state director. “You just can't.”", "Bo Kim"),

@@ -47,7 +47,8 @@ _POSSESSIVE_PRONOUNS = frozenset("his her their its".split())
 _BAD_START = frozenset(
     "from to in on at for with of by about into over under is are was were be been has have had do "
     "does did there this that these those which who what why how when where and but or so if then "
-    "not no just only even still we i you our their its his her he she they it".split()
+    "not no just only even still we i you our their its his her he she they it early late earlier later "
+    "since following despite amid throughout instead during after before".split()
 )
 # Adverbs and auxiliaries hugging a subject: "Later she said", "Doe has also warned".
 _FILLER = frozenset(
@@ -292,7 +293,7 @@ _WORK_AFTER = re.compile(
 )
 # A sentence opening with its verb: "Said Doe, who …, “…”", "Added the senator: “…”".
 _VERB_OPENS = re.compile(r"(?:Said|Says|Added|Adds|Asked|Asks|Wrote|Writes|Recalled|Recalls)[ \t]+([^:;\x00]{2,100}?)[ \t]*[,:]?[ \t]*$")
-_DASH_SIGNATURE = re.compile(r"[ \t]*(?:[―—–]|--)[ \t]*((?:[A-Z][\w’'.\x01-]*[ \t]?){1,5})[ \t]*(?:[,.\n\x00]|$)")
+_DASH_SIGNATURE = re.compile(r"[ \t]*(?:[―—–]|--|-(?=[A-Z]))[ \t]*((?:[A-Z][\w’'.\x01-]*[ \t]?){1,5})[ \t]*(?:[,.\n\x00]|$)")
 _LABEL = re.compile(r"([^():“”\"\x00]{2,80}?)\s*(?:\(([^()]{1,60})\))?\s*:")
 _LINE_END_COLON = re.compile(r":[ \t]*(?:\n|$)")
 _VERB_LIKE = frozenset("is are was were has have had will would can could did does do says said".split())
@@ -336,6 +337,12 @@ def _subject_before(masked: str, lo: int, verb: re.Match[str], headline: bool) -
     return window[breaks[-1].end():] if breaks else window
 
 
+# Adverbials that open a sentence before its subject: "On Monday, …", "Early in his campaign, …".
+_INTRODUCTION = re.compile(
+    r"(?:On|In|At|During|After|Before|Later|Earlier|Early|Late|But|And|So|Meanwhile|However|Still|Yet|Then|"
+    r"Also|Now|Last|This|Next|Since|Following|Despite|Amid|Throughout|Back|Instead|Separately|Finally|"
+    r"Indeed|Today|Yesterday|Tonight|Speaking|Asked)\b[^,\x00]{0,40},[ \t]*"
+)
 # After a place that ends an introduction, a name and its verb: "…, New Hampshire, Trump went".
 _NAME_THEN_VERB = re.compile(r"[ \t]+((?:[A-Z][\w’'\x01.-]*[ \t]+){0,2}[A-Z][\w’'\x01.-]*)[ \t]+(?=[a-z]+(?:ed|s)?\b(?![-’']))")
 
@@ -346,8 +353,7 @@ def _sentence_subject(masked: str, piece: Piece) -> tuple[str, int] | None:
     body = masked[piece.start:min(piece.end, piece.start + 200)]
     if body.startswith("\x00"):
         return None  # a sentence opening with a quote has its speaker after it
-    intro = re.match(r"(?:(?:On|In|At|During|After|Before|Later|Earlier|But|And|So|Meanwhile|However|Still|Yet|"
-                     r"Then|Also|Now|Last|This|Speaking|Asked)\b[^,\x00]{0,40},[ \t]*)", body)
+    intro = _INTRODUCTION.match(body)
     offset = intro.end() if intro else 0
     first = body[offset:].split(maxsplit=1)[:1]
     if not first or bare(first[0]) in _NOT_SUBJECT_START or bare(first[0]).endswith(("ing", "ly", "ed")):
@@ -617,7 +623,7 @@ def _subject_of_verb(masked: str, piece: Piece, lo: int, verb: re.Match[str], he
     bare_verb = subject is not None and not subject.strip()
     if bare_verb and masked[lo:verb.start()].rstrip().endswith(","):
         app = re.search(r"([^,;:()\x00]{2,60}),([^,;:()\x00]{2,60}),\s*$", masked[lo:verb.start()])
-        if app and (found := _appositive(app.group(1) + "," + app.group(2)) or _resolve(app.group(1), None, 0)):
+        if app and (found := _appositive(app.group(1) + "," + app.group(2)) or _parse_speaker(app.group(1))):
             return found
     if found := _resolve(subject, discourse, verb.start()):
         return found
