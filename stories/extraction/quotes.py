@@ -193,12 +193,8 @@ def _parse_speaker(phrase: str) -> _Speaker | None:
     words = _trim_filler(undecorated(phrase).split())
     if kept := _kept_description(words):
         return kept, None
-    if not words or len(words) > _MAX_SPEAKER_WORDS or bare(words[0]) in _BAD_START:
+    if not _may_be_noun_phrase(words):
         return None
-    if any(bare(w) in _NOT_IN_NOUN_PHRASE or (w[:1].islower() and bare(w) in _CLAUSE_VERBS) for w in words):
-        return None  # "Doe said in her opening" (before "remarks") is a clause, not a speaker
-    if not _can_head(words[-1]) or (words[0][:1].islower() and bare(words[0]).endswith(("ed", "ing"))):
-        return None  # "Polls show Clinton up by 10", "Johnson kept", "discussed Trump’s"
     if _is_name_word(words[-1]):
         # Keep the name and the words that can describe it: "the effort results in John Kasich" is
         # John Kasich, "Republican presidential hopeful Donald Trump" is Donald Trump.
@@ -212,6 +208,16 @@ def _parse_speaker(phrase: str) -> _Speaker | None:
         return owned
     role, name = _split_title(words)
     return " ".join(name), role
+
+
+def _may_be_noun_phrase(words: list[str]) -> bool:
+    """False for what cannot be a speaker: too long, a clause ("Doe said in her opening"), or
+    ending in no noun ("Polls show Clinton up by 10", "Johnson kept", "discussed Trump’s")."""
+    if not words or len(words) > _MAX_SPEAKER_WORDS or bare(words[0]) in _BAD_START:
+        return False
+    if any(bare(w) in _NOT_IN_NOUN_PHRASE or (w[:1].islower() and bare(w) in _CLAUSE_VERBS) for w in words):
+        return False
+    return _can_head(words[-1]) and not (words[0][:1].islower() and bare(words[0]).endswith(("ed", "ing")))
 
 
 def _kept_description(words: list[str]) -> str | None:
@@ -347,6 +353,22 @@ _INTRODUCTION = re.compile(
 _NAME_THEN_VERB = re.compile(r"[ \t]+((?:[A-Z][\w’'\x01.-]*[ \t]+){0,2}[A-Z][\w’'\x01.-]*)[ \t]+(?=[a-z]+(?:ed|s)?\b(?![-’']))")
 
 
+def _subject_words(body: str) -> list[str]:
+    """The words of a sentence before its verb, a clause after a name, or a comma."""
+    words: list[str] = []
+    for m in re.finditer(r"\S+", body):
+        word = m.group()
+        if bare(word) in _VERB_LIKE or bare(word) in REPORTING_VERBS or (
+                word[:1].islower() and word.endswith("ed") and not _is_person_noun(word)):
+            break
+        if word[:1].islower() and any(_is_name_word(w) for w in words) and not _can_premodify_name(word):
+            break  # "Ana Ruiz left the stage": a lower-case word after a name ends the subject
+        words.append(word)
+        if word.endswith((",", ";", ":")) or "(" in word or len(words) > _MAX_SPEAKER_WORDS:
+            break
+    return words
+
+
 @lru_cache(maxsize=1024)  # read for the discourse, a gender vote and the quotes of the same sentence
 def _sentence_subject(masked: str, piece: Piece) -> tuple[str, int] | None:
     """The subject opening a sentence ('On Monday, Jane Doe, a senator, said …' -> 'Jane Doe')."""
@@ -358,17 +380,7 @@ def _sentence_subject(masked: str, piece: Piece) -> tuple[str, int] | None:
     first = body[offset:].split(maxsplit=1)[:1]
     if not first or bare(first[0]) in _NOT_SUBJECT_START or bare(first[0]).endswith(("ing", "ly", "ed")):
         return None  # "As the paper noted", "Holding signs, …": the sentence opens with no subject
-    words: list[str] = []
-    for m in re.finditer(r"\S+", body[offset:]):
-        word = m.group()
-        if bare(word) in _VERB_LIKE or bare(word) in REPORTING_VERBS or (
-                word[:1].islower() and word.endswith("ed") and not _is_person_noun(word)):
-            break
-        if word[:1].islower() and any(_is_name_word(w) for w in words) and not _can_premodify_name(word):
-            break  # "Ana Ruiz left the stage": a lower-case word after a name ends the subject
-        words.append(word)
-        if word.endswith((",", ";", ":")) or "(" in word or len(words) > _MAX_SPEAKER_WORDS:
-            break
+    words = _subject_words(body[offset:])
     if not words:
         return None
     phrase = re.split(r"[,;:(]", " ".join(words))[0]
