@@ -456,6 +456,44 @@ def test_empty_string_returns_nothing() -> None:
         ("“We need more,” said Sen. Lee Park, a member of the panel.", "Lee Park"),
         # a clause is no speaker
         ("It may be “too late,” Ian Roe said.", "Ian Roe"),
+        # a pronoun opening the next sentence meets the speaker named after the quote before it
+        ("“The vote is close,” said Lee Dunn, director of the Lakeside poll. He added that the result "
+         "“could go either way” on the night.", "Lee Dunn"),
+        # a gender the text gives only through pronouns still steers "she"
+        ("Jordan Pike chaired the hearing. She opened with a joke. Mr. Tom Reyes spoke next. "
+         "“We are ready,” she said.", "Jordan Pike"),
+        # what the subject did is no part of the speaker
+        ("Jane Doe issued a statement saying the plan was “dead on arrival.”", "Jane Doe"),
+        # a sentence opening with its verb
+        ("Said Jane Doe, a neighbour, “We all knew it would happen.”", "Jane Doe"),
+        # after an inverted verb the speaker ends before its modifier
+        ("“It is a way to take part,” says a source involved in the talks.", "a source"),
+        # nouns for people by what they do, and ages, head descriptions
+        ("“Next question,” the moderator said.", "the moderator"),
+        ("“He will go to work for you,” said the 46-year-old.", "the 46-year-old"),
+        ("“Would it be negotiable?” Hannity pressed.", "Hannity"),
+        ("“We will appeal,” the board said.", "the board"),
+        # a colon introduction wins over words after the quote; a digest's headline stays out of a label
+        ("Jane Doe issued the following statement: “Our prayers are with the families. This must stop.” "
+         "Police said two people were hurt.", "Jane Doe"),
+        ("POLLS TIGHTEN IN OHIO - Lee Dunn and Ana Ruiz: “We found the race even.”", "Lee Dunn and Ana Ruiz"),
+        # a pull quote signed with a dash
+        ("“We deserve better.” ― Ana Ruiz “He does not speak for us.” ― Oscar P. Quintero", "Oscar P. Quintero"),
+        # the subject after a place that closes an introduction; possessive descriptions open sentences
+        ("Speaking at a town hall in Salem, New Hampshire, Ana Ruiz went after Bush. "
+         "She said, “Here is a man who could not win.”", "Ana Ruiz"),
+        ("His chief aide doubled down, calling the rival experienced “on paper” only.", "His chief aide"),
+        # a proper adjective inside a description is no clause
+        ("“It is crucial,” said one former GOP leadership aide.", "one former GOP leadership aide"),
+        # a modifier after the speaker's noun is no part of who speaks
+        ("A source close to the campaign said, “It is over.”", "A source"),
+        ("An aide speaking to Channel 4 said, “The agents are looking.”", "An aide"),
+        # an adverbial opening the sentence is no speaker; a pull quote signed with a hyphen
+        ("Early in her campaign, Ana Ruiz attacked Romney, calling him “a failed candidate.”", "Ana Ruiz"),
+        ('"It needs to stop." -Michelle Marks, Philadelphia.', "Michelle Marks"),
+        # a title's abbreviation does not end the sentence, a noun-like verb form is no cue
+        ("“We might win,” said Rev. Kyev Tatum, then pastor at Grace Church. “Yes, we might.”", "Kyev Tatum"),
+        ("“You can't do it overnight,” said Bo Kim, Clinton's Colorado state director. “You just can't.”", "Bo Kim"),
     ],
 )
 def test_speaker_on_news_patterns(text: str, speaker: str) -> None:
@@ -487,3 +525,13 @@ def test_titles_slogans_and_markup_are_not_quotes() -> None:
 
 def test_straight_quotes_nested_in_curly_quotes_stay_inside() -> None:
     assert _only("“He told me \"never\" and left,” Ana Ruiz said.").text == 'He told me "never" and left,'
+
+
+def test_utterance_without_a_cue_goes_to_the_person_the_passage_is_about() -> None:
+    text = "Ana Ruiz toured the plant on Monday. The plan is “we will hire 200 people by spring.”"
+    assert _only(text).speaker == "Ana Ruiz"
+
+
+def test_short_modifier_in_quotes_gets_no_guessed_speaker() -> None:
+    text = "Ana Ruiz toured the plant on Monday. Their “very positive” call set the stage."
+    assert _only(text).speaker is None

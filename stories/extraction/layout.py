@@ -113,7 +113,7 @@ def _closes_later(closers: list[int], i: int, text: str, end: int) -> bool:
 # --------------------------------------------------------------------------- sentences
 
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof sen rep gov gen lt col st jr sr no vol inc corp co ltd vs etc "
+    "mr mrs ms dr prof sen rep gov gen lt col st jr sr rev capt sgt atty supt no vol inc corp co ltd vs etc "
     "jan feb mar apr aug sept sep oct nov dec approx est dept".split()
 )
 _SENTENCE_END = re.compile(r"[.!?]+[”\"’)\]]*(?=[ \t]+(?:[-•*][ \t]+)?[“\"‘(\[]?(\w))")

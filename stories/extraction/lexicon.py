@@ -19,7 +19,8 @@ criticize criticise decry dismiss deny reveal mention opine threaten beg questio
 rebut elaborate clarify underscore highlight summarize thank congratulate email text recommend propose
 swear guarantee speculate estimate interrupt chime recite quote characterize characterise complain
 grumble apologize apologise disclose dispute reject object protest concur laugh chuckle groan cheer
-applaud rave taunt tease thunder rail rant read point speak chant grouse refer portray ridicule lecture scoff sneer jeer
+applaud rave taunt tease scold chide fume vent bemoan blurt crow deride instruct needle reassure
+reflect reminisce remind exhort stammer wail whine concur caution narrate explain posit reason surmise rage thunder rail rant read point speak chant grouse refer portray ridicule lecture scoff sneer jeer
 """.split()
 _IRREGULAR_PAST = {"say": "said", "tell": "told", "write": "wrote", "swear": "swore", "read": "read", "speak": "spoke"}
 # One-syllable stems ending consonant-vowel-consonant double it: "quipped", "admitted".
@@ -51,11 +52,18 @@ def _inflections(lemma: str) -> tuple[set[str], set[str]]:
 # and a few forms are too often nouns right after a quote ("“X” posts", "“X” calls").
 FINITE_REPORTING_VERBS = frozenset(
     form for lemma in _REPORTING_LEMMAS for form in _inflections(lemma)[0]
-) - {"calls", "called", "posts", "posted", "texts", "emails", "tweets"}
+) - {"calls", "called", "posts", "posted", "texts", "emails", "tweets"} | {"pressed", "presses"}
+# Lemmas whose base form is far more often a noun ("Clinton's Colorado state director", "the report"):
+# only their inflected forms are cues.
+_NOUN_LIKE = frozenset(
+    "state report comment note answer quote text email tweet post reply claim call joke question challenge "
+    "echo cheer protest object estimate point read lecture rant blast slam tease".split()
+)
 # "put it" is a cue only with its object: "as Doe put it, …"; plain "put" is not.
 REPORTING_VERBS = frozenset(
-    {*(form for lemma in _REPORTING_LEMMAS for forms in _inflections(lemma) for form in forms), "put it", "puts it"}
-)
+    {*(form for lemma in _REPORTING_LEMMAS for forms in _inflections(lemma) for form in forms), "put it", "puts it",
+     "pressed", "presses"}
+) - _NOUN_LIKE
 
 
 TITLES = frozenset(
@@ -73,7 +81,7 @@ MALE_HONORIFICS = frozenset("mr sir lord king prince".split())
 FEMALE_HONORIFICS = frozenset("mrs ms miss dame lady queen princess".split())
 # People and bodies that speak, as the head of a description: "a senior official", "the newspaper".
 SPEAKER_NOUNS = frozenset(
-    "official economist analyst expert spokesperson spokesman spokeswoman source diplomat negotiator "
+    "official economist analyst expert board panel column columns spokesperson spokesman spokeswoman source diplomat negotiator "
     "lawmaker minister secretary president leader executive observer strategist trader investor "
     "researcher adviser advisor aide representative envoy ambassador critic people person resident "
     "worker ceo chairman director manager commentator insider authorities government ministry "
@@ -93,7 +101,7 @@ SPEAKER_NOUNS = frozenset(
 )
 # Description heads that are groups ("they") or things ("it") rather than one person ("he"/"she").
 THING_NOUNS = frozenset(
-    "newspaper paper magazine outlet network campaign team group committee study poll survey memo letter "
+    "newspaper paper magazine outlet network campaign team group committee board panel column study poll survey memo letter "
     "ad advertisement article editorial website site blog post tweet email release document filing "
     "lawsuit complaint indictment ruling court jury police administration agency government ministry "
     "media statement report embassy party department office bureau commission council union association "

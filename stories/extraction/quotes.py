@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .layout import Piece, bare, pair_quotes, piece_at, search_end, split_pieces, undecorated
 from .lexicon import (
@@ -42,20 +43,23 @@ _TITLES = TITLES
 _HONORIFICS = HONORIFICS
 _DETERMINERS = frozenset("the a an one some two three several many most other another both".split())
 _PRONOUNS = frozenset("he she they it".split())
+_POSSESSIVE_PRONOUNS = frozenset("his her their its".split())
 _BAD_START = frozenset(
     "from to in on at for with of by about into over under is are was were be been has have had do "
     "does did there this that these those which who what why how when where and but or so if then "
-    "not no just only even still we i you our their its his her".split()
+    "not no just only even still we i you our their its his her he she they it early late earlier later "
+    "since following despite amid throughout instead during after before".split()
 )
 # Adverbs and auxiliaries hugging a subject: "Later she said", "Doe has also warned".
 _FILLER = frozenset(
     "also later earlier previously recently reportedly has have had would will was were is once then "
-    "again publicly repeatedly separately meanwhile yesterday today now however still simply just "
+    "again publicly repeatedly separately meanwhile yesterday today now however still simply just never "
+    "already first finally ultimately actually even "
     "quickly immediately angrily flatly bluntly firmly".split()
 )
 # Words no speaker phrase contains: "It may be", "He went on to", "following a Washington Post".
 _NOT_IN_NOUN_PHRASE = frozenset(
-    "may might can could should must shall went goes go to following is are was were be been being do "
+    "may might can could should must shall will would went goes go put issued sent released gave made to following is are was were be been being do "
     "did does if when while because although though than not that this these those with".split()
 )
 # Capitalised section labels ("Key Takeaways:") that look like a speaker heading but are not.
@@ -82,15 +86,19 @@ _TIME_OR_VENUE = re.compile(
 _AGENT_SUFFIXES = ("er", "ers", "or", "ors", "ist", "ists", "ian", "ians", "ant", "ants", "ent", "ents",
                    "eon", "eons", "man", "men", "woman", "women")
 # Words that open a sentence without opening its subject.
-_NOT_SUBJECT_START = _BAD_START | frozenset(
+_NOT_SUBJECT_START = (_BAD_START - _PRONOUNS - _POSSESSIVE_PRONOUNS) | frozenset(
     "as although while when if because since after before alongside without despite unlike like "
     "according amid among following during until unless whether though once upon within beyond "
-    "here there what yes no oh well".split()
+    "here there what yes no oh well himself herself themselves itself".split()
 )
-_POSSESSIVE_PRONOUNS = frozenset("his her their its".split())
 # Unnamed speakers that are a bare quantifier: "one said", "said another".
 _BARE_SPEAKERS = frozenset("one another others some many most both".split())
-_NOT_NAMES = _DETERMINERS | _BAD_START
+# Days and months open sentences ("Friday, Doe said") but name no one.
+_CALENDAR = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april june july "
+    "august september october november december".split()
+)
+_NOT_NAMES = _DETERMINERS | _BAD_START | _CALENDAR
 _CLAUSE_VERBS = FINITE_REPORTING_VERBS - SPEAKER_NOUNS
 # In the masked copy the speaker search reads, the dot of "Sen.", "Marc E." or "(D-Mo.)" is held
 # as this character so that phrase patterns stop only at a sentence's full stop.
@@ -148,7 +156,8 @@ def _can_head(word: str) -> bool:
     """Whether a phrase may end in ``word``: a name, or a noun for people or bodies."""
     b = bare(word)
     return (_is_name_word(word) or _is_person_noun(word) or b in _TITLES or b in _BARE_SPEAKERS
-            or (b.endswith(_AGENT_SUFFIXES) and not b.endswith(("ment", "ments"))) or _owner(word) is not None)
+            or _is_agent_noun(word) or (b.endswith(_AGENT_SUFFIXES) and not b.endswith(("ment", "ments")))
+            or _owner(word) is not None)
 
 
 def _can_premodify_name(word: str) -> bool:
@@ -164,43 +173,79 @@ def _owner(word: str) -> str | None:
     return m.group(1) if m else None
 
 
+def _is_agent_noun(word: str) -> bool:
+    """'narrator', 'moderator', '46-year-old': lower-case words that name a person by what they do."""
+    b = bare(word)
+    return not word[:1].isupper() and (b.endswith(("year-old", "year-olds")) or (
+        b.endswith(_AGENT_SUFFIXES) and not b.endswith(("ment", "ments")) and len(b) > 4))
+
+
+def _is_clause(words: list[str]) -> bool:
+    """A name followed by a past tense or an auxiliary ('Doe issued a statement'): a verb sits inside."""
+    return any(_is_name_word(a) and b[:1].islower() and (bare(b).endswith("ed") or bare(b) in _VERB_LIKE)
+               and not (_can_premodify_name(b) or _is_agent_noun(b)) for a, b in zip(words, words[1:]))
+
+
+@lru_cache(maxsize=4096)  # the same subject phrase is parsed from several places per sentence
 def _parse_speaker(phrase: str) -> _Speaker | None:
     """Turn a subject phrase into (speaker, role), or None when it is no plausible speaker."""
     phrase = _TIME_OR_VENUE.sub("", phrase.replace(_HELD_DOT, "."))
     words = _trim_filler(undecorated(phrase).split())
-    if len(words) == 1 and bare(words[0]) in _BARE_SPEAKERS:
-        return bare(words[0]), None
-    if len(words) >= 2 and bare(words[0]) in _POSSESSIVE_PRONOUNS and _is_person_noun(words[-1]):
-        return " ".join(words), None  # "her campaign", "his spokesman": a description, kept whole
-    if not words or len(words) > _MAX_SPEAKER_WORDS or bare(words[0]) in _BAD_START:
+    if kept := _kept_description(words):
+        return kept, None
+    if not _may_be_noun_phrase(words):
         return None
-    if any(bare(w) in _NOT_IN_NOUN_PHRASE or (w[:1].islower() and bare(w) in _CLAUSE_VERBS) for w in words):
-        return None  # "Doe said in her opening" (before "remarks") is a clause, not a speaker
-    if not _can_head(words[-1]) or (words[0][:1].islower() and bare(words[0]).endswith(("ed", "ing"))):
-        return None  # "Polls show Clinton up by 10", "Johnson kept", "discussed Trump’s"
     if _is_name_word(words[-1]):
         # Keep the name and the words that can describe it: "the effort results in John Kasich" is
         # John Kasich, "Republican presidential hopeful Donald Trump" is Donald Trump.
         cut = max((i for i, w in enumerate(words) if not (w[:1].isupper() or _can_premodify_name(w))), default=-1)
         words = words[cut + 1:]
-    if not any(_is_name_word(w) or _is_person_noun(w) for w in words):
+    elif _is_clause(words):
+        return None  # "Jane Doe issued a statement" (before "saying") is what she did, not who
+    if not any(_is_name_word(w) or _is_person_noun(w) or _is_agent_noun(w) for w in words):
         return None
+    if owned := _owned_name(words):
+        return owned
+    role, name = _split_title(words)
+    return " ".join(name), role
+
+
+def _may_be_noun_phrase(words: list[str]) -> bool:
+    """False for what cannot be a speaker: too long, a clause ("Doe said in her opening"), or
+    ending in no noun ("Polls show Clinton up by 10", "Johnson kept", "discussed Trump’s")."""
+    if not words or len(words) > _MAX_SPEAKER_WORDS or bare(words[0]) in _BAD_START:
+        return False
+    if any(bare(w) in _NOT_IN_NOUN_PHRASE or (w[:1].islower() and bare(w) in _CLAUSE_VERBS) for w in words):
+        return False
+    return _can_head(words[-1]) and not (words[0][:1].islower() and bare(words[0]).endswith(("ed", "ing")))
+
+
+def _kept_description(words: list[str]) -> str | None:
+    """'one', 'another', 'her campaign', 'his spokesman': descriptions kept whole, as written."""
+    if len(words) == 1 and bare(words[0]) in _BARE_SPEAKERS:
+        return bare(words[0])
+    if (2 <= len(words) <= 4 and bare(words[0]) in _POSSESSIVE_PRONOUNS and _is_person_noun(words[-1])
+            and all(_can_premodify_name(w) or w[:1].isupper() for w in words[1:-1])):
+        return " ".join(words)
+    return None
+
+
+def _owned_name(words: list[str]) -> _Speaker | None:
+    """'Morgan Stanley’s Robin Xing': the owner is the affiliation, the rest the person."""
     for i, word in enumerate(words[:-1]):
-        # "Morgan Stanley’s Robin Xing": the owner is the affiliation, the rest the person
         owner = _owner(word)
         if owner and all(_is_name_word(w) for w in words[: i + 1]):
             role, name = _split_title(words[i + 1:])
             if name and all(_is_name_word(w) for w in name):
                 org = " ".join([*words[:i], owner])
                 return " ".join(name), (f"{' '.join(words[: i + 1])} {role}" if role else org)
-    role, name = _split_title(words)
-    return " ".join(name), role
+    return None
 
 
 def _parse_label(label: str, paren: str | None) -> _Speaker | None:
     """Validate a 'Name (Role):' label; every word must be capitalised so 'The goal:' is no speaker."""
     words = undecorated(label).split()
-    if not words or len(words) > 6 or not all(_is_name_word(w) for w in words):
+    if not words or len(words) > 6 or not all(_is_name_word(w) or w == "and" for w in words):
         return None
     if any(bare(w) in _SECTION_WORDS for w in words):
         return None
@@ -252,12 +297,18 @@ _WORK_AFTER = re.compile(
     r"rally|rallies|event|anchor|actor|actress|creator|episode)\b",
     re.IGNORECASE,
 )
+# A sentence opening with its verb: "Said Doe, who …, “…”", "Added the senator: “…”".
+_VERB_OPENS = re.compile(r"(?:Said|Says|Added|Adds|Asked|Asks|Wrote|Writes|Recalled|Recalls)[ \t]+([^:;\x00]{2,100}?)[ \t]*[,:]?[ \t]*$")
+_DASH_SIGNATURE = re.compile(r"[ \t]*(?:[―—–]|--|-(?=[A-Z]))[ \t]*((?:[A-Z][\w’'.\x01-]*[ \t]?){1,5})[ \t]*(?:[,.\n\x00]|$)")
 _LABEL = re.compile(r"([^():“”\"\x00]{2,80}?)\s*(?:\(([^()]{1,60})\))?\s*:")
 _LINE_END_COLON = re.compile(r":[ \t]*(?:\n|$)")
 _VERB_LIKE = frozenset("is are was were has have had will would can could did does do says said".split())
 _WINDOW = 300  # '... officials describe the current round of talks ... as “x”' spans ~100 chars
 _MAX_VERBS = 4
 _SUBJECT_REACH = 120  # characters; comfortably more than _MAX_SPEAKER_WORDS words
+# A quote this long with no cue is someone's words and goes to whoever the passage is about;
+# a shorter one ('their “very positive” call') may be the writer's and gets no guess.
+_UTTERANCE_WORDS = 4
 _LOOKBACK = 30  # mentions searched for a pronoun's antecedent: keeps resolution linear
 
 
@@ -292,19 +343,20 @@ def _subject_before(masked: str, lo: int, verb: re.Match[str], headline: bool) -
     return window[breaks[-1].end():] if breaks else window
 
 
-def _sentence_subject(masked: str, piece: Piece) -> tuple[str, int] | None:
-    """The subject opening a sentence ('On Monday, Jane Doe, a senator, said …' -> 'Jane Doe')."""
-    body = masked[piece.start:min(piece.end, piece.start + 200)]
-    if body.startswith("\x00"):
-        return None  # a sentence opening with a quote has its speaker after it
-    intro = re.match(r"(?:(?:On|In|At|During|After|Before|Later|Earlier|But|And|So|Meanwhile|However|Still|Yet|"
-                     r"Then|Also|Now|Last|This|Speaking|Asked)\b[^,\x00]{0,40},[ \t]*)", body)
-    offset = intro.end() if intro else 0
-    first = body[offset:].split(maxsplit=1)[:1]
-    if not first or bare(first[0]) in _NOT_SUBJECT_START or bare(first[0]).endswith(("ing", "ly", "ed")):
-        return None  # "As the paper noted", "Holding signs, …": the sentence opens with no subject
+# Adverbials that open a sentence before its subject: "On Monday, …", "Early in his campaign, …".
+_INTRODUCTION = re.compile(
+    r"(?:On|In|At|During|After|Before|Later|Earlier|Early|Late|But|And|So|Meanwhile|However|Still|Yet|Then|"
+    r"Also|Now|Last|This|Next|Since|Following|Despite|Amid|Throughout|Back|Instead|Separately|Finally|"
+    r"Indeed|Today|Yesterday|Tonight|Speaking|Asked)\b[^,\x00]{0,40},[ \t]*"
+)
+# After a place that ends an introduction, a name and its verb: "…, New Hampshire, Trump went".
+_NAME_THEN_VERB = re.compile(r"[ \t]+((?:[A-Z][\w’'\x01.-]*[ \t]+){0,2}[A-Z][\w’'\x01.-]*)[ \t]+(?=[a-z]+(?:ed|s)?\b(?![-’']))")
+
+
+def _subject_words(body: str) -> list[str]:
+    """The words of a sentence before its verb, a clause after a name, or a comma."""
     words: list[str] = []
-    for m in re.finditer(r"\S+", body[offset:]):
+    for m in re.finditer(r"\S+", body):
         word = m.group()
         if bare(word) in _VERB_LIKE or bare(word) in REPORTING_VERBS or (
                 word[:1].islower() and word.endswith("ed") and not _is_person_noun(word)):
@@ -314,9 +366,26 @@ def _sentence_subject(masked: str, piece: Piece) -> tuple[str, int] | None:
         words.append(word)
         if word.endswith((",", ";", ":")) or "(" in word or len(words) > _MAX_SPEAKER_WORDS:
             break
+    return words
+
+
+@lru_cache(maxsize=1024)  # read for the discourse, a gender vote and the quotes of the same sentence
+def _sentence_subject(masked: str, piece: Piece) -> tuple[str, int] | None:
+    """The subject opening a sentence ('On Monday, Jane Doe, a senator, said …' -> 'Jane Doe')."""
+    body = masked[piece.start:min(piece.end, piece.start + 200)]
+    if body.startswith("\x00"):
+        return None  # a sentence opening with a quote has its speaker after it
+    intro = _INTRODUCTION.match(body)
+    offset = intro.end() if intro else 0
+    first = body[offset:].split(maxsplit=1)[:1]
+    if not first or bare(first[0]) in _NOT_SUBJECT_START or bare(first[0]).endswith(("ing", "ly", "ed")):
+        return None  # "As the paper noted", "Holding signs, …": the sentence opens with no subject
+    words = _subject_words(body[offset:])
     if not words:
         return None
     phrase = re.split(r"[,;:(]", " ".join(words))[0]
+    if words[-1].endswith(",") and (after := _NAME_THEN_VERB.match(body, offset + len(" ".join(words)))):
+        return after.group(1), piece.start + after.start(1)  # "In Salem, New Hampshire, Trump went after …"
     return phrase, piece.start + offset
 
 
@@ -332,29 +401,48 @@ class _Entity:
 def _entity(speaker: _Speaker, phrase: str) -> _Entity:
     name, role = speaker
     words = [bare(w) for w in phrase.split()]
-    head = bare(name.split()[-1]) if name.split() else ""
-    gender = None
-    if any(w in MALE_HONORIFICS for w in words) or (words and words[0] in MALE_NAMES) or bare(name.split()[0]) in MALE_NAMES:
-        gender = "m"
-    elif any(w in FEMALE_HONORIFICS for w in words) or bare(name.split()[0]) in FEMALE_NAMES:
-        gender = "f"
+    if len(words) == 1 and words[0] in _AGREES:  # a resolved pronoun says what it stands for
+        kind, gender = _AGREES[words[0]]
+        return _Entity(name, role, kind, gender)
+    if " and " in name:
+        return _Entity(name, role, "group", None)  # "Wilcox and Beruff … they said"
+    gender = _written_gender(name, words)
     last = name.split()[-1] if name.split() else ""
     if name[:1].islower() or (words[:1] == ["the"] and last[:1].islower()):  # "the newspaper", "two officials"
-        singular = head.removesuffix("s")
-        gender = gender or _DESCRIPTION_GENDER.get(singular)
-        if head in THING_NOUNS or not (_is_person_noun(head) or head.endswith(_AGENT_SUFFIXES)):
-            kind = "thing"  # "the report", "the agreement"
-        elif head != singular or head in ("people", "police"):
-            kind = "group"
-        else:
-            kind = "person"
-    elif any(bare(w) in ORGANISATION_WORDS for w in name.split()) or (last.isupper() and len(last) > 1):
-        kind = "thing"  # "The Washington Post", "the WTO"
-    elif head.endswith("s") and head.removesuffix("s") in SPEAKER_NOUNS | {"democrat", "republican", "american"}:
-        kind = "group"
-    else:
-        kind = "person"
-    return _Entity(name, role, kind, gender)
+        kind, described = _description_kind(bare(last))
+        return _Entity(name, role, kind, gender or described)
+    return _Entity(name, role, _name_kind(name), gender)
+
+
+def _written_gender(name: str, words: list[str]) -> str | None:
+    """'m' or 'f' when an honorific or a known first name says so."""
+    first = bare(name.split()[0]) if name.split() else ""
+    if any(w in MALE_HONORIFICS for w in words) or (words and words[0] in MALE_NAMES) or first in MALE_NAMES:
+        return "m"
+    if any(w in FEMALE_HONORIFICS for w in words) or first in FEMALE_NAMES:
+        return "f"
+    return None
+
+
+def _description_kind(head: str) -> tuple[str, str | None]:
+    """(kind, gender) of a description by its head noun: 'the report' is a thing, 'officials' a group."""
+    singular = head.removesuffix("s")
+    if head in THING_NOUNS or not (_is_person_noun(head) or head.endswith(_AGENT_SUFFIXES)):
+        return "thing", None  # "the report", "the agreement"
+    if head != singular or head in ("people", "police"):
+        return "group", None
+    return "person", _DESCRIPTION_GENDER.get(singular)
+
+
+def _name_kind(name: str) -> str:
+    """'The Washington Post' and 'the WTO' are things, 'Democrats' a group, 'Jane Doe' a person."""
+    last = name.split()[-1] if name.split() else ""
+    head = bare(last)
+    if any(bare(w) in ORGANISATION_WORDS for w in name.split()) or (last.isupper() and len(last) > 1):
+        return "thing"
+    if head.endswith("s") and head.removesuffix("s") in SPEAKER_NOUNS | {"democrat", "republican", "american"}:
+        return "group"
+    return "person"
 
 
 _DESCRIPTION_GENDER = {
@@ -364,6 +452,7 @@ _DESCRIPTION_GENDER = {
                     "girl queen lady grandmother aunt niece actress".split(), "f"),
 }
 _FIRST_NAMES = MALE_NAMES | FEMALE_NAMES
+_DEFINITE_DESCRIPTION = re.compile(r"[Tt]he(?: [a-z][\w-]*){1,3}")
 _AGREES = {"he": ("person", "m"), "she": ("person", "f"), "they": ("group", None), "it": ("thing", None)}
 
 
@@ -379,8 +468,13 @@ class _Discourse:
         self.speaking: list[bool] = []
         self.genders: dict[str, str] = {}
         self.full_names: dict[str, str] = {}
+        self.proper: set[str] = set()  # capitalised words met mid-sentence: names, not sentence openers
 
     def add(self, offset: int, entity: _Entity, speaking: bool) -> None:
+        if not speaking and entity.kind == "person" and _DEFINITE_DESCRIPTION.fullmatch(entity.name):
+            # "the senator", "the billionaire": a later mention of the last person named, so a
+            # pronoun after it finds the name
+            entity = self._named_before(offset, entity.gender) or entity
         surname = entity.name.split()[-1] if entity.kind == "person" and entity.name[:1].isupper() else None
         if surname:
             if entity.gender:
@@ -393,6 +487,15 @@ class _Discourse:
         self.offsets.insert(k, offset)
         self.entities.insert(k, entity)
         self.speaking.insert(k, speaking)
+
+    def _named_before(self, at: int, gender: str | None) -> _Entity | None:
+        k = bisect_right(self.offsets, at)
+        for i in range(k - 1, max(-1, k - 1 - _LOOKBACK), -1):
+            entity = self.entities[i]
+            known = entity.gender or self.genders.get(entity.name.split()[-1])
+            if entity.kind == "person" and entity.name[:1].isupper() and (gender is None or known in (None, gender)):
+                return entity
+        return None
 
     def resolve(self, pronoun: str, at: int) -> _Entity | None:
         """The latest earlier mention that the pronoun agrees with in kind and gender."""
@@ -408,6 +511,16 @@ class _Discourse:
                 return entity  # "the campaign … they said"
         return None
 
+    def latest(self, at: int, since: int) -> _Entity | None:
+        """The latest person or group mentioned since ``since``, speaking or not."""
+        k = bisect_right(self.offsets, at)
+        for i in range(k - 1, max(-1, k - 1 - _LOOKBACK), -1):
+            if self.offsets[i] < since:
+                return None
+            if self.entities[i].kind != "thing" or self.speaking[i]:
+                return self.entities[i]
+        return None
+
     def last_speaker(self, at: int, since: int) -> _Entity | None:
         k = bisect_right(self.offsets, at)
         for i in range(k - 1, -1, -1):
@@ -418,6 +531,13 @@ class _Discourse:
         return None
 
 
+# Where a speaker's own words end and a modifier starts: "a source | close to the talks".
+_REDUCED_RELATIVE = re.compile(
+    r"\s(?:close to|familiar with|involved in|with knowledge of|speaking|writing|talking|testifying|appearing|"
+    r"responding|commenting|reacting|referring)\s"
+)
+
+
 def _resolve(phrase: str | None, discourse: _Discourse | None, at: int) -> _Speaker | None:
     if phrase is None:
         return None
@@ -426,6 +546,8 @@ def _resolve(phrase: str | None, discourse: _Discourse | None, at: int) -> _Spea
     if pronoun in _PRONOUNS:
         entity = discourse.resolve(pronoun, at) if discourse else None
         return (entity.name, entity.role) if entity else None
+    if (cut := _REDUCED_RELATIVE.search(" ".join(words))) and (found := _resolve(cut.string[:cut.start()], None, at)):
+        return found  # "a source close to the campaign said", "an aide speaking to Fox News said"
     # The subject may follow words that are not part of it: "No wonder Trump said", "with Doe tweeting".
     for i in range(min(len(words), _MAX_SPEAKER_WORDS)):
         if found := _parse_speaker(" ".join(words[i:])):
@@ -450,10 +572,21 @@ def _appositive(phrase: str) -> _Speaker | None:
     return None
 
 
+def _longest_speaker_prefix(phrase: str) -> _Speaker | None:
+    """'a source involved in …' -> 'a source': the words after an inverted verb, up to a modifier."""
+    words = phrase.split()
+    for n in range(len(words) - 1, 0, -1):
+        if found := _parse_speaker(" ".join(words[:n])):
+            return found
+    return None
+
+
 def _speaker_after(masked: str, close: int, stop: int, inner: str, discourse: _Discourse) -> _Speaker | None:
     tail = masked[close + 1: min(stop, close + 160)].split("\x00")[0]
     if m := re.match(r"[ \t]*,?[ \t]*according to[ \t]+([^,.;:!?\x00]{2,80})", tail, re.IGNORECASE):
         return _parse_speaker(m.group(1))
+    if (m := _DASH_SIGNATURE.match(tail)) and all(_is_name_word(w) for w in m.group(1).split()):
+        return _parse_speaker(m.group(1))  # a pull quote signed with a dash: "“…” ― Jane Doe"
     if not (inner.rstrip().rstrip("’'‘ ")[-1:] in ",!?—–-…" or tail.lstrip().startswith(",")):
         return None
     if (m := _AFTER_VERB_FIRST.match(tail)) and m.group(1).lower() in FINITE_REPORTING_VERBS:
@@ -461,7 +594,7 @@ def _speaker_after(masked: str, close: int, stop: int, inner: str, discourse: _D
         rest = tail[m.end(2):]
         if rest.startswith(",") and (app := _appositive(phrase + "," + rest.split(",")[1])):
             return app
-        return _resolve(phrase, discourse, close)
+        return _resolve(phrase, discourse, close) or _longest_speaker_prefix(phrase)
     verb = _first_verb(tail, 0, 100)
     if verb is None or not _is_reporting_verb(tail, 0, verb, False):
         return None
@@ -474,30 +607,46 @@ def _speaker_after(masked: str, close: int, stop: int, inner: str, discourse: _D
 def _speaker_before(masked: str, piece: Piece, open_: int, discourse: _Discourse) -> _Speaker | None:
     lo = max(piece.start, open_ - _WINDOW)
     pre = masked[lo:open_]
-    label = _LABEL.fullmatch(pre.strip())  # inline "Jane Doe (Minister): “…”" or "Jane Doe, CNN: “…”"
+    # inline "Jane Doe (Minister): “…”", "Jane Doe, CNN: “…”", or after a digest's headline "… - Jane Doe: “…”"
+    label = _LABEL.fullmatch(re.split(r"\s[-—–]\s", pre)[-1].strip())
     if label and (found := _parse_label(label.group(1).strip(), label.group(2))):
         return found
     according = list(_ACCORDING.finditer(pre))
     if according:
         return _parse_speaker(according[-1].group(1))
+    if inverted := _VERB_OPENS.match(masked, piece.start, open_):  # "Said Doe, a senator, “…”"
+        subject = inverted.group(1)
+        if found := _appositive(subject) or _resolve(subject.split(",")[0], discourse, piece.start):
+            return found
     headline = piece.end - piece.start < 200 and _is_headline(masked[piece.start:piece.end])
     for verb in _verbs(masked, lo, open_)[-_MAX_VERBS:][::-1]:
-        subject = _subject_before(masked, lo, verb, headline)
-        if subject is not None and subject.strip() == "" and masked[lo:verb.start()].rstrip().endswith(","):
-            app = re.search(r"([^,;:()\x00]{2,60}),([^,;:()\x00]{2,60}),\s*$", masked[lo:verb.start()])
-            if app and (found := _appositive(app.group(1) + "," + app.group(2)) or _resolve(app.group(1), None, 0)):
-                return found
-        if found := _resolve(subject, discourse, verb.start()):
+        if found := _subject_of_verb(masked, piece, lo, verb, headline, discourse):
             return found
-        if subject is not None and not subject.strip() and _SHARED_SUBJECT.search(masked, lo, verb.start()):
-            opening = _sentence_subject(masked, piece)
-            if opening and (found := _resolve(opening[0], discourse, opening[1])):
-                return found
     if pre.rstrip().endswith(":"):  # "McConnell, R-Ky., delivered a blunt message: “…”"
-        opening = _sentence_subject(masked, piece)
-        if opening and (found := _resolve(opening[0], discourse, opening[1])):
-            return found
+        return _opening_subject(masked, piece, discourse)
     return None
+
+
+def _subject_of_verb(masked: str, piece: Piece, lo: int, verb: re.Match[str], headline: bool,
+                     discourse: _Discourse) -> _Speaker | None:
+    """The speaker a reporting verb before the quote names: its subject, an appositive, or the
+    sentence's subject when the verb shares it ("Doe did A and said", "Doe …, saying")."""
+    subject = _subject_before(masked, lo, verb, headline)
+    bare_verb = subject is not None and not subject.strip()
+    if bare_verb and masked[lo:verb.start()].rstrip().endswith(","):
+        app = re.search(r"([^,;:()\x00]{2,60}),([^,;:()\x00]{2,60}),\s*$", masked[lo:verb.start()])
+        if app and (found := _appositive(app.group(1) + "," + app.group(2)) or _parse_speaker(app.group(1))):
+            return found
+    if found := _resolve(subject, discourse, verb.start()):
+        return found
+    if bare_verb and _SHARED_SUBJECT.search(masked, lo, verb.start()):
+        return _opening_subject(masked, piece, discourse)
+    return None
+
+
+def _opening_subject(masked: str, piece: Piece, discourse: _Discourse) -> _Speaker | None:
+    opening = _sentence_subject(masked, piece)
+    return _resolve(opening[0], discourse, opening[1]) if opening else None
 
 
 def _speaker_later(masked: str, piece: Piece, close: int, discourse: _Discourse) -> _Speaker | None:
@@ -564,20 +713,54 @@ def _heading_by_piece(text: str, pieces: list[Piece], masked: str) -> list[_Spea
     return result
 
 
-def _read_discourse(masked: str, pieces: list[Piece]) -> _Discourse:
-    """Sentence subjects and the subjects of reporting verbs, in order, pronouns resolved as met."""
-    discourse = _Discourse()
-    for piece in pieces:
+# A capitalised word after a lower-case one or a comma is a proper noun ("told Clinton", "said Trump"),
+# so the same word opening a sentence names someone; "Markets" or "Instead" never stand there.
+_MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z,] )([A-Z][a-z]+)\b(?![’']s)")
+_GENDERED_PRONOUN = re.compile(r"\b(?:(he|him|his|himself)|(she|her|hers|herself))\b", re.IGNORECASE)
+
+
+def _genders_from_pronouns(masked: str, pieces: list[Piece]) -> dict[str, str]:
+    """Gender by surname, from the first he/his or she/her after a name opens a sentence.
+
+    "Fiorina said … . She added" tells what no list of first names can; each sentence a name opens
+    casts one vote, and the majority over the article decides.
+    """
+    votes: dict[str, list[int]] = {}
+    for k, piece in enumerate(pieces):
         opening = _sentence_subject(masked, piece)
-        if opening and opening[0][:1].isupper() and (found := _resolve(opening[0], discourse, opening[1])):
-            if _is_known_name(found, discourse):
-                discourse.add(opening[1], _entity(found, opening[0]), False)
-        headline = piece.end - piece.start < 200 and _is_headline(masked[piece.start:piece.end])
-        for verb in _verbs(masked, piece.start, piece.end):
-            subject = _subject_before(masked, piece.start, verb, headline)
-            if subject and subject.strip() and (found := _resolve(subject, discourse, verb.start())):
-                discourse.add(verb.start(), _entity(found, subject), True)
+        if not opening or not all(_is_name_word(w) for w in opening[0].split()):
+            continue
+        parsed = _parse_speaker(opening[0])
+        if parsed is None or not parsed[0][:1].isupper() or bare(parsed[0]) in _PRONOUNS:
+            continue
+        end = pieces[k + 1].end if k + 1 < len(pieces) else piece.end
+        if m := _GENDERED_PRONOUN.search(masked, opening[1] + len(opening[0]), end):
+            tally = votes.setdefault(parsed[0].split()[-1], [0, 0])
+            tally[m.group(1) is None] += 1
+    return {surname: "m" if m > f else "f" for surname, (m, f) in votes.items() if m != f}
+
+
+def _new_discourse(masked: str, pieces: list[Piece]) -> _Discourse:
+    """An empty discourse that already knows what the whole text tells of genders and proper nouns."""
+    discourse = _Discourse()
+    discourse.genders.update(_genders_from_pronouns(masked, pieces))
+    discourse.proper = {m.group(1) for m in _MID_SENTENCE_CAPITAL.finditer(masked)}
     return discourse
+
+
+def _read_piece(masked: str, piece: Piece, discourse: _Discourse) -> None:
+    """Add a sentence's subject and the subjects of its reporting verbs, pronouns resolved as met."""
+    opening = _sentence_subject(masked, piece)
+    if opening and opening[0][:1].isupper() and (found := _resolve(opening[0], discourse, opening[1])):
+        if _is_known_name(found, discourse):
+            discourse.add(opening[1], _entity(found, opening[0]), False)
+    headline = piece.end - piece.start < 200 and _is_headline(masked[piece.start:piece.end])
+    for verb in _verbs(masked, piece.start, piece.end):
+        if verb.group().endswith("ing"):
+            continue  # "broke into D.C. reporting": a participle's subject is not the word before it
+        subject = _subject_before(masked, piece.start, verb, headline)
+        if subject and subject.strip() and (found := _resolve(subject, discourse, verb.start())):
+            discourse.add(verb.start(), _entity(found, subject), True)
 
 
 def _is_known_name(found: _Speaker, discourse: _Discourse) -> bool:
@@ -586,7 +769,7 @@ def _is_known_name(found: _Speaker, discourse: _Discourse) -> bool:
     name, role = found
     words = name.split()
     return (len(words) != 1 or not name[:1].isupper() or role is not None or name in discourse.full_names
-            or bare(name) in _FIRST_NAMES)
+            or name in discourse.proper or bare(name) in _FIRST_NAMES)
 
 
 def _sentence_subject_acting(masked: str, piece: Piece, open_: int, discourse: _Discourse) -> _Speaker | None:
@@ -607,6 +790,13 @@ def _sentence_subject_acting(masked: str, piece: Piece, open_: int, discourse: _
     return found
 
 
+def _salient(discourse: _Discourse, at: int, since: int) -> _Speaker | None:
+    """Who a quote nobody is said to have spoken most likely belongs to: the last speaker nearby, else
+    the last person the text named there."""
+    entity = discourse.last_speaker(at, since) or discourse.latest(at, since)
+    return (entity.name, entity.role) if entity else None
+
+
 def _paragraph_start(text: str, at: int, paragraphs_back: int) -> int:
     """Where the paragraph holding ``at`` starts, or the one ``paragraphs_back`` before it."""
     start = at
@@ -619,44 +809,102 @@ def _paragraph_start(text: str, at: int, paragraphs_back: int) -> int:
     return start + 1
 
 
+@dataclass
+class _Article:
+    """One article as the quote finder reads it, and how far its discourse has been read.
+
+    The discourse is read sentence by sentence just ahead of the quote being attributed, so a
+    pronoun opening a sentence ("He added that …") meets the speaker of the quote before it
+    ("“…,” said Doe.") rather than whoever was the last subject.
+    """
+    text: str
+    masked: str
+    pieces: list[Piece]
+    starts: list[int]
+    headings: list[_Speaker | None]
+    discourse: _Discourse
+    limit: int
+    read: int = 0
+
+    def read_through(self, at: int) -> None:
+        k = bisect_right(self.starts, at) - 1
+        while self.read <= k:
+            _read_piece(self.masked, self.pieces[self.read], self.discourse)
+            self.read += 1
+
+
+def _mask_quotes(text: str, limit: int, pairs: list[tuple[int, int]]) -> str:
+    """The text with every quote blanked, so verbs inside other quotes never attribute."""
+    chars = list(text[:limit])
+    for o, c in pairs:
+        chars[o:c + 1] = "\x00" * (c + 1 - o)
+    return _hold_abbreviation_dots("".join(chars))
+
+
+def _speaker_of(article: _Article, k: int, o: int, c: int, previous: Quote | None) -> _Speaker | None:
+    """Who says the quote between marks ``o`` and ``c``, by the cues the module docstring lists."""
+    text, masked, discourse, pieces, starts = article.text, article.masked, article.discourse, article.pieces, article.starts
+    piece = pieces[k]
+    closing = piece_at(pieces, starts, c) or piece
+    after_piece = piece_at(pieces, starts, min(c + 2, article.limit - 1)) or piece
+    if masked[max(piece.start, o - 3):o].rstrip().endswith(":"):
+        # "Doe issued a statement: “…”": the introduction names the speaker whatever follows
+        found = _speaker_before(masked, piece, o, discourse) or _speaker_after(
+            masked, c, after_piece.end, text[o + 1:c], discourse)
+    else:
+        found = (_speaker_after(masked, c, after_piece.end, text[o + 1:c], discourse)
+                 or _speaker_before(masked, piece, o, discourse))
+    found = found or article.headings[k] or _speaker_later(masked, closing, c, discourse)
+    if found is None and previous and previous.speaker and previous.sentence_start == piece.start:
+        found = (previous.speaker, previous.speaker_role)  # “…,” said Doe, “…”: one quote, split
+    if found is None and o == piece.start:
+        # News convention: a sentence that is all quote continues the last speaker nearby.
+        entity = discourse.last_speaker(o, _paragraph_start(text, o, 1))
+        found = (entity.name, entity.role) if entity else None
+    return found
+
+
+def _cueless_speaker(article: _Article, piece: Piece, o: int, quote: str) -> _Speaker | None:
+    """A quote no cue attributes: the sentence's subject if it acts on the quote, else whoever the
+    passage is about when the quote is an utterance, else the one speaking in its paragraph."""
+    text, discourse = article.text, article.discourse
+    if o > piece.start and (found := _sentence_subject_acting(article.masked, piece, o, discourse)):
+        return found
+    if len(quote.split()) >= _UTTERANCE_WORDS:
+        return _salient(discourse, o, _paragraph_start(text, o, 3))
+    if _DETERMINED.search(text, max(0, o - 8), o):
+        return None  # 'their “very positive” call': a modifier, perhaps the writer's own
+    entity = discourse.last_speaker(o, _paragraph_start(text, o, 0))
+    return (entity.name, entity.role) if entity else None
+
+
 def find_quotes(text: str, *, end: int | None = None) -> list[Quote]:
     """Quoted passages before ``end`` with their speaker and role where the prose gives one."""
     limit = search_end(text, end)
     pairs = pair_quotes(text, limit)
     pieces = split_pieces(text, limit, pairs)
-    chars = list(text[:limit])
-    for o, c in pairs:
-        chars[o:c + 1] = "\x00" * (c + 1 - o)  # verbs inside other quotes never attribute
-    masked = _hold_abbreviation_dots("".join(chars))
-    headings = _heading_by_piece(text, pieces, masked)
-    discourse = _read_discourse(masked, pieces)
-    starts = [p.start for p in pieces]
+    masked = _mask_quotes(text, limit, pairs)
+    article = _Article(text, masked, pieces, [p.start for p in pieces], _heading_by_piece(text, pieces, masked),
+                       _new_discourse(masked, pieces), limit)
+    discourse = article.discourse
     quotes: list[Quote] = []
     for o, c in pairs:
         inner = text[o + 1:c]
         s = o + 1 + (len(inner) - len(inner.lstrip()))
         e = c - (len(inner) - len(inner.rstrip()))
-        k = bisect_right(starts, o) - 1
+        k = bisect_right(article.starts, o) - 1
         if e <= s or k < 0 or text[o - 1:o] == "=" or _TERM_BEFORE.search(text, max(0, o - 40), o):
             continue  # markup attributes (author="…") and coined terms are no quotes
-        piece, heading = pieces[k], headings[k]
-        closing = piece_at(pieces, starts, c) or piece
-        after_piece = piece_at(pieces, starts, min(c + 2, limit - 1)) or piece
-        found = (_speaker_after(masked, c, after_piece.end, inner, discourse)
-                 or _speaker_before(masked, piece, o, discourse) or heading
-                 or _speaker_later(masked, closing, c, discourse))
-        if found is None and quotes and quotes[-1].speaker and quotes[-1].sentence_start == piece.start:
-            found = (quotes[-1].speaker, quotes[-1].speaker_role)  # “…,” said Doe, “…”: one quote, split
-        if found is None and o == piece.start:
-            # News convention: a sentence that is all quote continues the last speaker nearby.
-            entity = discourse.last_speaker(o, _paragraph_start(text, o, 1))
-            found = (entity.name, entity.role) if entity else None
+        article.read_through(min(c + 2, limit - 1))
+        piece = pieces[k]
+        found = _speaker_of(article, k, o, c, quotes[-1] if quotes else None)
         if _names_a_work(text, s, e, c, o == piece.start, found is not None):
             continue
-        if found is None and o > piece.start:
-            found = _sentence_subject_acting(masked, piece, o, discourse)
+        if found is None:
+            found = _cueless_speaker(article, piece, o, text[s:e])
         if found is not None:
             discourse.add(o, _entity(found, found[0]), True)
+        closing = piece_at(pieces, article.starts, c) or piece
         quotes.append(Quote(s, e, text[s:e], found[0] if found else None, found[1] if found else None,
                             piece.start, max(piece.end, closing.end)))
     return quotes
