@@ -213,10 +213,10 @@ class StoryAdmin(DeskAdmin):
             try:
                 update.full_clean(exclude=["sequence", "seed_key"])
                 publishing.save_from_desk(obj=update, user=request.user, before=None)
-            except (ValidationError, PermissionDenied) as refused:
-                messages_of = refused.messages if isinstance(refused, ValidationError) else [str(refused)]
-                for message in messages_of:
-                    form.add_error(None, message)
+            except ValidationError as invalid:
+                form.add_error(None, invalid.messages)  # model fields the form does not have: as plain text
+            except PermissionDenied as refused:
+                form.add_error(None, str(refused))
             else:
                 return self.back_to_desk(request, update, "Posted", story_id=story.pk)
         self.message_user(request, "The update was not posted: " + " ".join(

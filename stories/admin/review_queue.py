@@ -12,7 +12,6 @@ saved, or none of it. Accepted claims and events are drafts unless the editor ti
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,59 +30,100 @@ SELECTED = re.compile(r"^([cep])(\d+)-selected$")
 PAGE_SIZE = 20
 
 
-@dataclass(frozen=True)
 class Kind:
-    """One kind of proposal: its rows, the form an editor fills for it, and its two decisions."""
+    """One kind of proposal: its rows, the form an editor fills for each, and its two decisions."""
 
     prefix: str
     noun: str
     form: type
 
     def rows(self):
-        if self.prefix == "c":
-            return Claim.objects.candidates().select_related("claimant", "story").prefetch_related(
-                Prefetch("citations", queryset=Citation.objects.select_related("source").defer("source__text")
-                         .in_context(chars=240).order_by("start"))
-            )
-        model = CandidateEvent if self.prefix == "e" else CitationProposal
-        rows = model.objects.open()
-        return rows.select_related("story") if self.prefix == "e" else rows.select_related("claim__claimant")
+        raise NotImplementedError
+
+    def from_source(self, rows, source_id: str):
+        return rows.filter(source_id=source_id)
+
+    def for_story(self, rows, story_id: str):
+        return rows.filter(story_id=story_id)
+
+    def contexts(self, row):
+        return [row]
 
     def accept(self, *, row, form, user, can_publish: bool):
-        data = form.cleaned_data
-        if self.prefix == "c":
-            return review.accept_candidate(
-                claim=row, user=user, publish_now=data["publish_now"] and can_publish, **form.accept_kwargs()
-            )
-        if self.prefix == "e":
-            return review.accept_candidate_event(
-                candidate=row, user=user, title=data["title"], story=data["story"],
-                publish_now=data["publish_now"] and can_publish,
-            )
-        return review.confirm_citation(proposal=row, user=user, relation=data["relation"])
+        raise NotImplementedError
 
     def reject(self, *, row, user):
-        if self.prefix == "c":
-            return review.reject_candidate(claim=row, user=user)
-        if self.prefix == "e":
-            return review.reject_candidate_event(candidate=row, user=user)
+        raise NotImplementedError
+
+
+class CandidateClaims(Kind):
+    prefix, noun, form = "c", "candidate claim", desk_forms.AcceptCandidateForm
+
+    def rows(self):
+        return Claim.objects.candidates().select_related("claimant", "story").prefetch_related(
+            Prefetch("citations", queryset=Citation.objects.select_related("source").defer("source__text")
+                     .in_context(chars=240).order_by("start"))
+        )
+
+    def from_source(self, rows, source_id):
+        return rows.filter(citations__source_id=source_id)
+
+    def contexts(self, row):
+        return row.citations.all()
+
+    def accept(self, *, row, form, user, can_publish):
+        return review.accept_candidate(
+            claim=row, user=user, publish_now=form.cleaned_data["publish_now"] and can_publish, **form.accept_kwargs()
+        )
+
+    def reject(self, *, row, user):
+        return review.reject_candidate(claim=row, user=user)
+
+
+class CandidateEvents(Kind):
+    prefix, noun, form = "e", "candidate event", desk_forms.AcceptCandidateEventForm
+
+    def rows(self):
+        return CandidateEvent.objects.open().select_related("story")
+
+    def accept(self, *, row, form, user, can_publish):
+        data = form.cleaned_data
+        return review.accept_candidate_event(
+            candidate=row, user=user, title=data["title"], story=data["story"],
+            publish_now=data["publish_now"] and can_publish,
+        )
+
+    def reject(self, *, row, user):
+        return review.reject_candidate_event(candidate=row, user=user)
+
+
+class ProposedCitations(Kind):
+    prefix, noun, form = "p", "proposed citation", desk_forms.ConfirmCitationForm
+
+    def rows(self):
+        return CitationProposal.objects.open().select_related("claim__claimant")
+
+    def for_story(self, rows, story_id):
+        return rows.filter(claim__story_id=story_id)
+
+    def accept(self, *, row, form, user, can_publish):
+        return review.confirm_citation(proposal=row, user=user, relation=form.cleaned_data["relation"])
+
+    def reject(self, *, row, user):
         return review.dismiss_citation(proposal=row, user=user)
 
 
-KINDS = {
-    "p": Kind("p", "proposed citation", desk_forms.ConfirmCitationForm),
-    "e": Kind("e", "candidate event", desk_forms.AcceptCandidateEventForm),
-    "c": Kind("c", "candidate claim", desk_forms.AcceptCandidateForm),
-}
+# In the order the page shows them: matches for known claims first, they are the quickest to decide.
+KINDS = {kind.prefix: kind for kind in (ProposedCitations(), CandidateEvents(), CandidateClaims())}
 
 
 def _filtered(rows, request, kind: Kind):
     """Only the proposals from one source (?source=) or for one story (?story=), when asked."""
     source, story = request.GET.get("source", ""), request.GET.get("story", "")
     if source.isdigit():
-        rows = rows.filter(citations__source_id=source) if kind.prefix == "c" else rows.filter(source_id=source)
+        rows = kind.from_source(rows, source)
     if story.isdigit():
-        rows = rows.filter(claim__story_id=story) if kind.prefix == "p" else rows.filter(story_id=story)
+        rows = kind.for_story(rows, story)
     return rows
 
 
@@ -163,7 +203,7 @@ def _render(model_admin, request, bound):
         for row in page.object_list:
             form = bound.get((kind.prefix, row.pk)) or _form(kind, row, admin_site=model_admin.admin_site)
             media += form.media
-            contexts = row.citations.all() if kind.prefix == "c" else [row]
+            contexts = kind.contexts(row)
             entries.append({"row": row, "form": form, "contexts": contexts, "key": f"{kind.prefix}{row.pk}"})
         sections.append({"kind": kind, "page": page, "entries": entries})
     return TemplateResponse(request, "admin/stories/claim/review_queue.html", {
