@@ -122,6 +122,7 @@ def accept_candidate(
     publish_now: bool = False,
     text: str | None = None,
     figure: dict | None = None,
+    note: str = "",
 ) -> Claim:
     """Accept an extracted candidate as a claim of the story, with its speaker, kind and status.
 
@@ -149,6 +150,14 @@ def accept_candidate(
         setattr(claim, name, value)
     claim.story = story or claim.story
     claim.verification_status = verification_status
+    if note.strip():
+        claim.verification_note = note.strip()
+    elif verification_status != VerificationStatus.UNVERIFIED:
+        # Any status but "not checked yet" is a finding readers are owed the reasons for.
+        raise ValidationError({"verification_note": (
+            f"Accepting it as {VerificationStatus(verification_status).label.lower()} is a finding: write the "
+            "note readers see under that status."
+        )})
     if publish_now:
         require(can_publish(user, claim), "Only an editor can publish claims.")
         claim.status, claim.published_at = PublicationStatus.PUBLISHED, timezone.now()
@@ -157,7 +166,7 @@ def accept_candidate(
     claim.full_clean(exclude=["natural_key"])
     save_version(claim, user=user, reason="Accepted from the review queue")
     record_status_change(
-        claim=claim, from_status=old_status, user=user, note="Accepted from the review queue.",
+        claim=claim, from_status=old_status, user=user, note=note.strip() or "Accepted from the review queue.",
         prompted_by_source=Source.objects.filter(citations__claim=claim).first(),
     )
     return claim

@@ -286,3 +286,17 @@ def test_importing_the_seeds_queues_their_dated_sentences_with_honest_precision(
     local = geneva.occurred_at.astimezone(story.tzinfo)
     assert (geneva.precision, local.year, local.month, local.day) == ("month", 2025, 5, 1)
     assert geneva.story == story and geneva.review_state == ReviewState.CANDIDATE
+
+
+def test_accepting_a_candidate_as_disputed_needs_the_note_readers_see(as_editor):
+    quote = candidate(make_story())
+    p = f"c{quote.pk}"
+    refused = submit(as_editor, reverse(QUEUE), {"_accept": p, f"{p}-verification_status": "disputed"},
+                     form_id="review-form")
+    assert "Write the note readers see" in errors_on(refused)
+    assert Claim.objects.get(pk=quote.pk).review_state == ReviewState.CANDIDATE
+    decide(as_editor, {"_accept": p, f"{p}-verification_status": "disputed",
+                       f"{p}-verification_note": "Beijing's account of the meeting differs."})
+    claim = Claim.objects.get(pk=quote.pk)
+    assert claim.verification_note == "Beijing's account of the meeting differs."
+    assert claim.status_changes.get().note == "Beijing's account of the meeting differs."

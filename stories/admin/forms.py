@@ -692,6 +692,10 @@ class AcceptCandidateForm(forms.Form):
         choices=[c for c in VerificationStatus.choices if c[0] != VerificationStatus.UNREVIEWED],
         initial=VerificationStatus.UNVERIFIED,
     )
+    verification_note = forms.CharField(
+        required=False, label="Note readers see", widget=forms.Textarea(attrs={"rows": 2, "cols": 50}),
+        help_text="Why it has this status; needed for any status but Unverified.",
+    )
     story = forms.ModelChoiceField(Story.objects.all(), required=False)
     stat_value = forms.DecimalField(max_digits=20, decimal_places=4, required=False, label="Figure")
     stat_value_high = forms.DecimalField(max_digits=20, decimal_places=4, required=False, label="to")
@@ -737,6 +741,9 @@ class AcceptCandidateForm(forms.Form):
             self.add_error("stat_value_high", "The top of the range is below its bottom.")
         if cleaned.get("claimant") and (cleaned.get("new_speaker") or "").strip():
             self.add_error("new_speaker", "Choose an actor or name a new one, not both.")
+        status = cleaned.get("verification_status")
+        if status and status != VerificationStatus.UNVERIFIED and not (cleaned.get("verification_note") or "").strip():
+            self.add_error("verification_note", "Write the note readers see under this status.")
         return cleaned
 
     def accept_kwargs(self) -> dict:
@@ -744,7 +751,7 @@ class AcceptCandidateForm(forms.Form):
         return {
             "kind": data["kind"], "verification_status": data["verification_status"], "claimant": data["claimant"],
             "claimant_description": data["claimant_description"], "new_speaker": data["new_speaker"],
-            "story": data["story"], "text": data["text"],
+            "story": data["story"], "text": data["text"], "note": data["verification_note"],
             "figure": {name: data[name] for name in self.figure_fields} if data["kind"] == ClaimKind.STATISTIC else {},
         }
 
