@@ -7,7 +7,10 @@ source edited in admin), so they agree on what "these words appear in the source
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from .models import Citation, Source
+from .permissions import can_verify
 
 
 def occurrences(text: str, excerpt: str) -> list[int]:
@@ -62,10 +65,6 @@ def settle_relation(*, citation: Citation, before: Citation | None, user) -> Non
     proposal until an editor confirms it. Only confirmed supporting citations make a claim
     "confirmed by N independent sources".
     """
-    from django.utils import timezone
-
-    from .permissions import can_verify
-
     if before is not None and before.relation == citation.relation and before.relation_confirmed_by_id:
         return
     if user is not None and can_verify(user):

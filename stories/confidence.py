@@ -41,8 +41,8 @@ CONFIRMED = "confirmed"
 CONFIRMING_STATUSES = {"corroborated"}
 
 
-def _sources(n: int) -> str:
-    return f"{n} source" if n == 1 else f"{n} sources"
+def _sources(n: int, kind: str = "") -> str:
+    return f"{n} {kind}source{'' if n == 1 else 's'}"
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class Backing:
     @property
     def label(self) -> str:
         if self.is_confirmed:
-            return f"Confirmed by {self.confirmed_by} independent {_sources(self.confirmed_by).split(' ', 1)[1]}"
+            return f"Confirmed by {_sources(self.confirmed_by, 'independent ')}"
         if self.reported_in:
             return f"Reported in {_sources(self.reported_in)}"
         return "No published source yet"

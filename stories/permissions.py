@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from .models import (
     Citation,
-    CitationRelation,
     Claim,
     Event,
     PublicationStatus,
@@ -94,7 +93,7 @@ def citation_blockers(obj: Claim | Event, citations) -> list[str]:
     for citation in citations:
         source = citation.source
         if (
-            not citation.is_stale and citation.relation != CitationRelation.CONTRADICTS
+            citation.counts_as_reporting
             and source.status == PublicationStatus.PUBLISHED and source.published_at is not None
             and source.published_at <= goes_out
         ):

@@ -53,20 +53,16 @@ def reporter(db):
 @pytest.fixture
 def as_editor(editor):
     """A browser-like client signed in as an editor."""
-    from django.test import Client
+    from .factories import client_for
 
-    client = Client()
-    client.force_login(editor)
-    return client
+    return client_for(editor)
 
 
 @pytest.fixture
 def as_reporter(reporter):
-    from django.test import Client
+    from .factories import client_for
 
-    client = Client()
-    client.force_login(reporter)
-    return client
+    return client_for(reporter)
 
 
 class LocalSite:

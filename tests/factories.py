@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -207,6 +208,26 @@ def admin_url(obj_or_model, view: str = "change") -> str:
     opts = obj_or_model._meta
     args = [obj_or_model.pk] if view in {"change", "delete", "history"} else []
     return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
+
+
+def submit(client: Client, url: str, changes: dict | None = None, *, form_id: str | None = None, **extra):
+    """GET the page, post its own form back with `changes` applied (a value of None removes a field),
+    the way a browser would: a test cannot pass by posting data the page never offered."""
+    page = client.get(url)
+    assert page.status_code == 200, page.status_code
+    data = form_data(page, form_id)
+    for name, value in (changes or {}).items():
+        if value is None:
+            data.pop(name, None)
+        else:
+            data[name] = value if isinstance(value, list) else [value]
+    return client.post(url, data, **extra)
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def errors_on(response) -> str:

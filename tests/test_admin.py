@@ -45,6 +45,7 @@ from stories.models import (
 
 from .factories import (
     admin_url,
+    client_for,
     cite,
     draft,
     errors_on,
@@ -56,31 +57,10 @@ from .factories import (
     make_staff,
     make_story,
     make_update,
+    submit,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-# --- Driving admin like a browser --------------------------------------------------------------
-
-
-def submit(client: Client, url: str, changes: dict | None = None, *, form_id: str | None = None, **extra):
-    """GET the page, post its own form back with `changes` applied (a value of None removes a field)."""
-    page = client.get(url)
-    assert page.status_code == 200, page.status_code
-    data = form_data(page, form_id)
-    for name, value in (changes or {}).items():
-        if value is None:
-            data.pop(name, None)
-        else:
-            data[name] = value if isinstance(value, list) else [value]
-    return client.post(url, data, **extra)
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # --- Who can reach admin -----------------------------------------------------------------------

@@ -19,8 +19,7 @@ from stories.models import (
     VerificationStatus,
 )
 
-from .factories import admin_url, cite, draft, errors_on, make_claim, make_event, make_source, make_story
-from .test_admin import submit
+from .factories import admin_url, cite, draft, errors_on, make_claim, make_event, make_source, make_story, submit
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,7 @@ from django.urls import reverse
 
 from stories.models import Actor, Claim, Event, Source, Story, Update
 
-from .factories import ARTIFACTS, CHROMIUM, admin_url, make_staff
-from .test_admin import client_for
+from .factories import ARTIFACTS, CHROMIUM, admin_url, client_for, make_staff
 
 PAGE_LOAD_BUDGET = 12
 

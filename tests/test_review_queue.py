@@ -23,8 +23,7 @@ from stories.models import (
     VerificationStatus,
 )
 
-from .factories import cite, draft, errors_on, form_data, make_claim, make_source, make_story
-from .test_admin import submit
+from .factories import cite, draft, errors_on, form_data, make_claim, make_source, make_story, submit
 
 pytestmark = pytest.mark.django_db
 

@@ -159,11 +159,13 @@ def _decide(model_admin, request):
     if not chosen:
         model_admin.message_user(request, "Tick the proposals to decide, or use the buttons beside one.", messages.WARNING)
         return HttpResponseRedirect(request.get_full_path()), {}
+    # One query per kind, whatever was ticked; a proposal decided meanwhile (another tab, another
+    # editor) is simply not among them.
     rows = []
-    for prefix, pk in chosen:
-        row = KINDS[prefix].rows().filter(pk=pk).first()
-        if row is not None:  # decided meanwhile, in another tab or by another editor
-            rows.append((KINDS[prefix], row))
+    for prefix, kind in KINDS.items():
+        wanted = [pk for chosen_prefix, pk in chosen if chosen_prefix == prefix]
+        if wanted:
+            rows += [(kind, row) for row in kind.rows().filter(pk__in=wanted)]
     forms = {}
     if verb == "accept":
         forms = {(kind.prefix, row.pk): _form(kind, row, request.POST, model_admin.admin_site) for kind, row in rows}
