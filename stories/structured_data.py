@@ -1,14 +1,18 @@
 """schema.org JSON-LD for search engines and aggregators, built as plain dicts from published rows.
 
-Templates emit them with `{% json_ld data %}` (stories/templatetags/structured_data.py), which
-escapes the JSON so nothing an editor or a source typed can close the script element.
+Templates emit them with `json_ld(data)`, which escapes the JSON so nothing an editor or a source
+typed can close the script element.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from .models import Actor, ActorKind, Claim, Story, Update, VerificationStatus
 
@@ -20,6 +24,19 @@ VERDICT_RATINGS = {
     VerificationStatus.INACCURATE: 2,
     VerificationStatus.RETRACTED: 1,
 }
+
+
+# The same escapes as django.utils.html.json_script: inside <script>, "<", ">" and "&" are
+# written as JSON \u escapes, so "</script>" or "<!--" in a headline stays inert text.
+_SCRIPT_SAFE = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def json_ld(data) -> SafeString:
+    """A JSON-LD script element that no string in `data` can break out of."""
+    if not data:
+        return SafeString("")
+    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_SCRIPT_SAFE)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -48,7 +48,7 @@ from .preview import object_for_token
 from .structured_data import actor_json_ld, claim_review_json_ld, story_json_ld
 from .search import KINDS, MAX_QUERY_LENGTH, search_page
 from .stamps import request_stamp
-from .templatetags.reader import highlight_citations
+from .markup import highlight_citations
 
 # The latest few, then a link: a reader glances at what is new; the full stream has its own page
 # (and #update-<pk> links to an update further down are sent there by reader.js).

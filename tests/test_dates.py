@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from stories.dates import format_moment, iso_for_precision, parse_moment, period_end
-from stories.templatetags.reader import event_when, moment
-from stories.templatetags.timeline import lay_out
+from stories.markup import event_when, moment
+from stories.timeline import lay_out
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -5,7 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.template import Context, Template
+from django.template import engines
 from django.utils import timezone
 
 from stories.models import ActorAlias, ActorKind, Correction, Update, VerificationStatus
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def render_json_ld(data) -> str:
-    return Template("{% load structured_data %}{% json_ld data %}").render(Context({"data": data}))
+    return engines["jinja2"].from_string("{{ json_ld(data) }}").render({"data": data})
 
 
 def parse_script(html: str) -> dict:

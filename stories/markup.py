@@ -1,6 +1,7 @@
-"""Template tags for reader pages: honest times, figures, images, highlighted sources, cached fragments.
+"""What reader templates call (stories/templating.py puts these in the Jinja2 environment):
+honest times, figures, images, highlighted sources, cached fragments.
 
-Every tag that returns markup builds it from escaped pieces (format_html / conditional_escape);
+Every function that returns markup builds it from escaped pieces (format_html / conditional_escape);
 nothing an editor or a source typed is ever marked safe as it is.
 """
 
@@ -12,18 +13,17 @@ from decimal import Decimal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from django import template
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
 from django.utils.html import conditional_escape, format_html
+from jinja2 import pass_context
+from markupsafe import Markup
 from django.utils.safestring import SafeString, mark_safe
 
 from stories.dates import Precision, format_moment, iso_for_precision
 from stories.images import PreparedImage
 from stories.models import CitationRelation, VerificationStatus
 from stories.stamps import request_stamp
-
-register = template.Library()
 
 FRAGMENT_TIMEOUT = 24 * 3600
 CLOCK_PRECISIONS = {Precision.HOUR, Precision.MINUTE}
@@ -32,7 +32,6 @@ CLOCK_PRECISIONS = {Precision.HOUR, Precision.MINUTE}
 # --- Times ---------------------------------------------------------------------------------------
 
 
-@register.simple_tag
 def moment(value: datetime | None, precision: str, tz: ZoneInfo) -> SafeString:
     """<time datetime="…">June 10, 2025, 10:00 BST</time>, no more precise than the moment is known.
 
@@ -47,7 +46,6 @@ def moment(value: datetime | None, precision: str, tz: ZoneInfo) -> SafeString:
     return format_html('<time datetime="{}">{}</time>', iso, label)
 
 
-@register.simple_tag
 def event_when(event) -> SafeString:
     """The event's moment, or its span as two <time> elements ("May 2025 – August 2025")."""
     tz = event.story.tzinfo
@@ -57,7 +55,6 @@ def event_when(event) -> SafeString:
     return format_html("{} – {}", start, moment(event.ends_at, event.ends_precision, tz))
 
 
-@register.simple_tag
 def claim_when(claim) -> SafeString:
     if claim.made_at is None or claim.story is None:
         return mark_safe("")
@@ -76,7 +73,6 @@ BACKING_TITLE = {
 }
 
 
-@register.simple_tag
 def status_badge(claim) -> SafeString:
     """The claim's verification status, as a badge."""
     return format_html(
@@ -84,7 +80,6 @@ def status_badge(claim) -> SafeString:
     )
 
 
-@register.simple_tag
 def backing_badge(backing) -> SafeString:
     """How well something is backed (confidence.Backing), as a badge; nothing for no backing (None)."""
     if backing is None:
@@ -111,7 +106,6 @@ def cited_publication(claim) -> str:
     return ""
 
 
-@register.simple_tag
 def claim_speaker(claim, link: bool = True) -> SafeString:
     """Who made the claim: the claimant (linked), a description, or the publication that carried it.
 
@@ -130,7 +124,6 @@ def claim_speaker(claim, link: bool = True) -> SafeString:
     return mark_safe("Not attributed")
 
 
-@register.simple_tag
 def byline(update) -> str:
     """Who wrote the update: the author's full name, never their sign-in name (half of what an
     attacker needs to sign in as them); the desk when no name is recorded."""
@@ -142,7 +135,6 @@ OPENING_DOUBLE, CLOSING_DOUBLE = "“\"", "”\""
 INNER = str.maketrans({"“": "‘", "”": "’"})
 
 
-@register.filter
 def quoted(text: str) -> str:
     """Text in “double quotes”, once: quotes already around it are not doubled, and double quotes
     inside it become single ones (‘…’), as nested quotations are written."""
@@ -164,7 +156,6 @@ def quoted(text: str) -> str:
 CONTAINS_AN_ERROR = {VerificationStatus.INACCURATE, VerificationStatus.RETRACTED}
 
 
-@register.simple_tag
 def citation_role(citation) -> str:
     """What a cited passage does for what cites it, from the relation an editor set. A passage
     cited by a claim found inaccurate or retracted does not back it: it is where the error was
@@ -189,7 +180,6 @@ def _number(value: Decimal) -> str:
     return text
 
 
-@register.filter
 def stat_figure(claim) -> str:
     """A statistic's value with its unit: "34.5%", "70–90%", "1,200 tonnes"."""
     if claim.stat_value is None:
@@ -206,7 +196,6 @@ def stat_figure(claim) -> str:
 # --- Images --------------------------------------------------------------------------------------
 
 
-@register.simple_tag
 def picture(image, alt: str, renditions: dict | None = None, css_class: str = "", sizes: str = "100vw",
             eager: bool = False) -> SafeString:
     """An <img> with width, height (no layout shift) and alt, drawn from the prepared renditions
@@ -244,7 +233,6 @@ def _words(text: str, count: int, *, from_end: bool) -> str:
     return " ".join(words[-count:] if from_end else words[:count])
 
 
-@register.simple_tag
 def original_passage_url(url: str, excerpt: str) -> str:
     """Link to the original that scrolls to the passage: a `#:~:text=` fragment (long ones by start,end)."""
     if not url:
@@ -274,7 +262,6 @@ def _trim_end(text: str) -> str:
     return text.rstrip()
 
 
-@register.simple_tag
 def excerpt_in_context(citation) -> SafeString:
     """The excerpt marked inside the words around it (needs `Citation.objects.in_context()`)."""
     before = getattr(citation, "text_before", "") or ""
@@ -337,47 +324,33 @@ def _identity(value) -> object:
     return (meta.label_lower, value.pk) if meta is not None else value
 
 
-class CachedFragmentNode(template.Node):
-    def __init__(self, nodelist, name: str, vary_on: list):
-        self.nodelist, self.name, self.vary_on = nodelist, name, vary_on
-
-    def render(self, context) -> str:
-        # A preview shows drafts to one editor: it must never put them where readers could get them.
-        if context.get("is_preview"):
-            return self.nodelist.render(context)
-        parts = [context.get("stamp") or request_stamp(context.get("request"))]
-        parts += [_identity(expression.resolve(context)) for expression in self.vary_on]
-        digest = hashlib.sha256(repr(parts).encode()).hexdigest()
-        key = make_template_fragment_key(f"reader.{self.name}", [digest])
-        html = cache.get(key)
-        if html is None:
-            html = self.nodelist.render(context)
-            cache.set(key, html, FRAGMENT_TIMEOUT)
-        return html
-
-
-@register.tag
-def cached_fragment(parser, token):
-    """{% cached_fragment "update" update story.timezone %}…{% endcached_fragment %}
+@pass_context
+def cached_fragment(context, name: str, *vary_on, caller) -> Markup:
+    """{% call cached_fragment("update", update, story.timezone) %}…{% endcall %}
 
     Caches the HTML keyed on the content stamp (stories/stamps.py) and on what it shows, so any
     change readers could see renders afresh, and pages rendered under one stamp share their
     pieces (the story page, the update lists and the poll show one rendering of each update).
-    Skipped entirely on preview pages.
+    Skipped entirely on preview pages: a preview shows drafts to one editor and must never put
+    them where readers could get them.
     """
-    bits = token.split_contents()
-    if len(bits) < 3:
-        raise template.TemplateSyntaxError("cached_fragment needs a name and at least one object")
-    nodelist = parser.parse(("endcached_fragment",))
-    parser.delete_first_token()
-    name = bits[1].strip("\"'")
-    return CachedFragmentNode(nodelist, name, [parser.compile_filter(bit) for bit in bits[2:]])
+    if context.get("is_preview"):
+        return caller()
+    parts = [context.get("stamp") or request_stamp(context.get("request"))]
+    parts += [_identity(value) for value in vary_on]
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+    key = make_template_fragment_key(f"reader.{name}", [digest])
+    html = cache.get(key)
+    if html is None:
+        html = str(caller())
+        cache.set(key, html, FRAGMENT_TIMEOUT)
+    return Markup(html)
 
 
 # --- Pagination ----------------------------------------------------------------------------------
 
 
-@register.simple_tag(takes_context=True)
+@pass_context
 def page_query(context, param: str, number: int) -> str:
     """The current query string with one page parameter changed, so filters survive paging."""
     query = context["request"].GET.copy()

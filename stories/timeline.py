@@ -16,11 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django import template
-
 from stories.dates import Precision, format_moment, period_end, truncate
-
-register = template.Library()
 
 LANE_HEIGHT = 26
 AXIS_HEIGHT = 34
@@ -196,7 +192,3 @@ def lay_out(events, tz: ZoneInfo, *, first_number: int = 1) -> TimelineLayout:
         marks=marks, ticks=_phone_labels(ticks), height=axis_y + AXIS_HEIGHT, axis_y=axis_y, legend=_legend(marks)
     )
 
-
-@register.inclusion_tag("stories/_timeline_svg.html")
-def timeline_svg(events, story, first_number: int = 1):
-    return {"layout": lay_out(events, story.tzinfo, first_number=first_number)}
