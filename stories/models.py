@@ -17,11 +17,11 @@ from django.db import models
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, Length, Lower, Substr
 from django.db.models.lookups import Exact
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from .addresses import reader_url
 from .confidence import Backing, backing_for
 from .dates import Precision, format_moment, iso_for_precision
 
@@ -219,7 +219,7 @@ class Story(Publishable):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("stories:story-detail", kwargs={"slug": self.slug})
+        return reader_url("stories:story-detail", slug=self.slug)
 
     @cached_property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
@@ -289,7 +289,7 @@ class Actor(Publishable):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("stories:actor-detail", kwargs={"slug": self.slug})
+        return reader_url("stories:actor-detail", slug=self.slug)
 
     def clean(self) -> None:
         seen = {self.pk}
@@ -397,7 +397,7 @@ class Source(Publishable):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("stories:source-detail", kwargs={"slug": self.slug})
+        return reader_url("stories:source-detail", slug=self.slug)
 
 
 class SourceRevision(models.Model):
@@ -529,7 +529,7 @@ class Event(Publishable):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("stories:event-detail", kwargs={"slug": self.story.slug, "pk": self.pk})
+        return reader_url("stories:event-detail", slug=self.story.slug, pk=self.pk)
 
     def when_display(self) -> str:
         tz = self.story.tzinfo
@@ -773,7 +773,7 @@ class Claim(Publishable):
         return self.text[:80]
 
     def get_absolute_url(self) -> str:
-        return reverse("stories:claim-detail", kwargs={"pk": self.pk})
+        return reader_url("stories:claim-detail", pk=self.pk)
 
     @property
     def visible_claimant(self) -> Actor | None:
@@ -1166,7 +1166,7 @@ class Update(Publishable):
         return self.headline
 
     def get_absolute_url(self) -> str:
-        return reverse("stories:update-detail", kwargs={"slug": self.story.slug, "pk": self.pk})
+        return reader_url("stories:update-detail", slug=self.story.slug, pk=self.pk)
 
     def last_changed_for_readers(self):
         """When readers last saw the update change: it came out, was edited, or corrected
