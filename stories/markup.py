@@ -22,7 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from stories.dates import Precision, format_moment, iso_for_precision
 from stories.images import PreparedImage
-from stories.models import CitationRelation, VerificationStatus
+from stories.models import CitationRelation, VerificationStatus, backing_citations
 from stories.stamps import request_stamp
 
 FRAGMENT_TIMEOUT = 24 * 3600
@@ -97,9 +97,9 @@ def backing_badge(backing) -> SafeString:
 
 def cited_publication(claim) -> str:
     """Where a claim with no named claimant comes from: the publisher of its first cited source
-    readers can see, else that source's title. Prefetch `citations` with
-    `Citation.objects.backing()`; where a page did not, hidden sources are still skipped here."""
-    for citation in claim.citations.all():
+    readers can see, else that source's title (from `backing_citations`, which lists only
+    published sources where a page prefetched them; hidden ones are still skipped here)."""
+    for citation in backing_citations(claim):
         if citation.is_stale or not citation.source.is_published():
             continue
         return citation.source.publisher or quoted(citation.source.title)

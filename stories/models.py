@@ -437,6 +437,18 @@ class Mention(models.Model):
 # --- Events ------------------------------------------------------------------------------------
 
 
+# Lists prefetch the citations behind each row's backing into a plain list under this name:
+# a prefetch into `citations` builds a QuerySet for every row (about 80 on a story page).
+BACKING_CITATIONS = "backing_citations"
+
+
+def backing_citations(obj) -> list:
+    """The citations that decide a claim's or event's backing: the list for_list() and
+    for_timeline() prefetched, else `citations` (detail pages prefetch it with context)."""
+    prefetched = getattr(obj, BACKING_CITATIONS, None)
+    return prefetched if prefetched is not None else obj.citations.all()
+
+
 class StoryContentQuerySet(PublishableQuerySet):
     def published(self):
         """Return rows visible to readers now: published themselves, on a published story."""
@@ -448,14 +460,24 @@ class StoryContentQuerySet(PublishableQuerySet):
         Reader views pass a story they fetched with `Story.objects.published()`; a staff preview
         of a draft story passes the draft, so it shows what readers will see once it is out.
         """
-        return self.filter(visible_to_readers(), story=story)
+        rows = self.filter(visible_to_readers(), story=story)
+        # Every row shares the story object the caller has, as rows from `story.claims` do
+        # (Django's related managers set the same attribute): no join, and no copy of the story
+        # built for each of a page's rows.
+        rows._known_related_objects = {self.model._meta.get_field("story"): {story.pk: story}}
+        return rows
+
+    def _select_related_unknown(self, *names):
+        """select_related(names), leaving out the story when published_in() already gave it."""
+        known = {field.name for field in self._known_related_objects}
+        return self.select_related(*(name for name in names if name not in known))
 
 
 class EventQuerySet(StoryContentQuerySet):
     def for_timeline(self):
         """Return events as timelines draw them, with the citations that decide their backing."""
-        return self.select_related("story").prefetch_related(
-            Prefetch("citations", queryset=Citation.objects.backing())
+        return self._select_related_unknown("story").prefetch_related(
+            Prefetch("citations", queryset=Citation.objects.backing(), to_attr=BACKING_CITATIONS)
         )
 
     def with_published_participants(self):
@@ -548,8 +570,8 @@ class Event(Publishable):
 
     @cached_property
     def backing(self) -> Backing:
-        """How well the event is backed (prefetch `citations` with `Citation.objects.backing()`)."""
-        return backing_for(self.citations.all())
+        """How well the event is backed (see `backing_citations`)."""
+        return backing_for(backing_citations(self))
 
 
 class EventParticipationQuerySet(models.QuerySet):
@@ -626,8 +648,8 @@ class ClaimQuerySet(StoryContentQuerySet):
 
     def for_list(self):
         """Return claims as lists show them: claimant, story and the citations behind their backing."""
-        return self.select_related("claimant", "story").prefetch_related(
-            Prefetch("citations", queryset=Citation.objects.backing())
+        return self._select_related_unknown("claimant", "story").prefetch_related(
+            Prefetch("citations", queryset=Citation.objects.backing(), to_attr=BACKING_CITATIONS)
         )
 
     def for_detail_page(self):
@@ -803,8 +825,8 @@ class Claim(Publishable):
 
     @cached_property
     def backing(self) -> Backing:
-        """How well the claim is backed (prefetch `citations` with `Citation.objects.backing()`)."""
-        return backing_for(self.citations.all(), verification_status=self.verification_status)
+        """How well the claim is backed (see `backing_citations`)."""
+        return backing_for(backing_citations(self), verification_status=self.verification_status)
 
 
 class StatusChangeOrigin(models.TextChoices):
@@ -1102,7 +1124,7 @@ class UpdateQuerySet(StoryContentQuerySet):
 
     def for_list(self):
         """Return updates with their author, reader-visible claims, events and corrections, ready to render."""
-        return self.select_related("story", "author").prefetch_related(*self.list_prefetches())
+        return self._select_related_unknown("story", "author").prefetch_related(*self.list_prefetches())
 
     @staticmethod
     def list_prefetches() -> list:
@@ -1183,8 +1205,8 @@ class Update(Publishable):
         claims, events = self.claims.all(), self.events.all()
         if not claims and not events:
             return None
-        citations = [c for claim in claims for c in claim.citations.all()]
-        citations += [c for event in events for c in event.citations.all()]
+        citations = [c for claim in claims for c in backing_citations(claim)]
+        citations += [c for event in events for c in backing_citations(event)]
         return backing_for(citations)
 
 
