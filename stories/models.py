@@ -442,6 +442,11 @@ class Mention(models.Model):
 BACKING_CITATIONS = "backing_citations"
 
 
+def prefetch_backing_citations() -> Prefetch:
+    """The lists' prefetch of what backs each claim or event (read with `backing_citations`)."""
+    return Prefetch("citations", queryset=Citation.objects.backing(), to_attr=BACKING_CITATIONS)
+
+
 def backing_citations(obj) -> list:
     """The citations that decide a claim's or event's backing: the list for_list() and
     for_timeline() prefetched, else `citations` (detail pages prefetch it with context)."""
@@ -476,9 +481,7 @@ class StoryContentQuerySet(PublishableQuerySet):
 class EventQuerySet(StoryContentQuerySet):
     def for_timeline(self):
         """Return events as timelines draw them, with the citations that decide their backing."""
-        return self._select_related_unknown("story").prefetch_related(
-            Prefetch("citations", queryset=Citation.objects.backing(), to_attr=BACKING_CITATIONS)
-        )
+        return self._select_related_unknown("story").prefetch_related(prefetch_backing_citations())
 
     def with_published_participants(self):
         """Prefetch `published_participations`: who took part, as far as readers may see them."""
@@ -648,9 +651,7 @@ class ClaimQuerySet(StoryContentQuerySet):
 
     def for_list(self):
         """Return claims as lists show them: claimant, story and the citations behind their backing."""
-        return self._select_related_unknown("claimant", "story").prefetch_related(
-            Prefetch("citations", queryset=Citation.objects.backing(), to_attr=BACKING_CITATIONS)
-        )
+        return self._select_related_unknown("claimant", "story").prefetch_related(prefetch_backing_citations())
 
     def for_detail_page(self):
         """Return claims with everything the claim page shows, each list reader-visible only."""
