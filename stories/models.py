@@ -378,6 +378,9 @@ class Source(Publishable):
         ordering = ["-source_published_at", "title"]
         indexes = [
             models.Index(fields=["status", "published_at"], name="source_publish_idx"),
+            # The story page lists the newest cited sources: walking this index in that order
+            # stops after the few shown, however many sources the site holds.
+            models.Index(fields=["-source_published_at", "title", "id"], name="source_listed_order_idx"),
         ]
         permissions = [("publish_source", "Can publish and unpublish sources")]
         constraints = [

@@ -35,6 +35,7 @@ from .models import (
     Event,
     EventParticipation,
     EventQuerySet,
+    ReviewState,
     Source,
     Story,
     Update,
@@ -96,13 +97,15 @@ def _story_actors(story):
 
 def _story_sources(story):
     """Published sources cited by the story's published claims and events, newest first, without
-    their text. Asked of each published source (EXISTS), so the cost does not follow the story."""
-    cited = Citation.objects.filter(is_stale=False).filter(
-        Q(claim__in=Claim.objects.published_in(story)) | Q(event__in=Event.objects.published_in(story))
+    their text. Asked of each source in that order (EXISTS through a join, stopping after the
+    few shown), so the cost follows neither the story nor the site's sources."""
+    cited = Citation.objects.filter(is_stale=False, source=OuterRef("pk")).filter(
+        (Q(claim__story=story) & visible_to_readers("claim__") & Q(claim__review_state=ReviewState.ACCEPTED))
+        | (Q(event__story=story) & visible_to_readers("event__"))
     )
     return (
         Source.objects.published().without_text()
-        .filter(Exists(cited.filter(source=OuterRef("pk"))))
+        .filter(Exists(cited))
         .order_by(F("source_published_at").desc(nulls_last=True), "title", "pk")
     )
 
