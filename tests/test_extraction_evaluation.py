@@ -1,15 +1,18 @@
 """The quote/speaker scorer (stories.extraction.evaluation) on short brat cases written for these tests."""
 from __future__ import annotations
 
+import json
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from stories.extraction import Quote
+from stories.extraction import Quote, quote_filter
 from stories.extraction.brat import Article, Attribution, load_folder, parse_ann
-from stories.extraction.evaluation import Report, evaluate, gold_quotes, quoted_passages, score_article, table
+from stories.extraction.evaluation import (
+    Report, evaluate, filter_examples, gold_quotes, heads, quoted_passages, score_article, table,
+)
 
 
 def _span(text: str, fragment: str, nth: int = 1) -> tuple[int, int]:
@@ -48,6 +51,25 @@ def test_ann_file_gives_source_cue_and_every_content_span() -> None:
     )
     (attribution,) = parse_ann(ann)
     assert attribution == Attribution(((0, 8),), ((9, 13),), ((14, 20), (25, 30)))
+
+
+def test_a_source_marked_on_said_and_a_cue_on_the_name_are_read_the_right_way_round() -> None:
+    # "“Fine,” said Mia Lund." with the labels swapped by the annotator
+    ann = (
+        "T1\tSource 8 12\tsaid\n"
+        "T2\tCue 13 21\tMia Lund\n"
+        "T3\tContent 1 5\tFine\n"
+        "E1\tAttribution:T1 Content:T3 Cue:T2 Source:T1\n"
+    )
+    (attribution,) = parse_ann(ann)
+    assert attribution.source == ((13, 21),) and attribution.cue == ((8, 12),)
+
+
+def test_a_noun_source_that_looks_like_a_verb_keeps_its_label() -> None:
+    ann = ("T1\tSource 0 6\temails\nT2\tCue 7 14\tsuggest\nT3\tContent 15 20\tdeals\n"
+           "E1\tAttribution:T2 Content:T3 Cue:T2 Source:T1\n")
+    (attribution,) = parse_ann(ann)
+    assert attribution.source == ((0, 6),)
 
 
 def test_attribution_without_source_is_kept_with_no_source() -> None:
@@ -195,3 +217,41 @@ def test_command_refuses_a_folder_without_annotations(tmp_path: Path) -> None:
         call_command("evaluate_extraction", str(tmp_path))
     with pytest.raises(CommandError, match="is not a folder"):
         call_command("evaluate_extraction", str(tmp_path / "missing"))
+
+# --------------------------------------------------------------------------- the quote filter
+
+
+def test_an_intensifying_reflexive_is_no_head_of_the_source() -> None:
+    assert heads("Cruz himself") == {"cruz"}
+
+
+def test_filter_examples_label_each_candidate_by_the_matching_rule() -> None:
+    examples = filter_examples([ARTICLE])
+    assert [spoken for _, spoken in examples] == [True, True, False]  # "slow boat" is nobody's words
+    assert all(clues["bias"] == 1.0 for clues, _ in examples)
+
+
+def test_training_the_filter_twice_gives_the_same_weights() -> None:
+    examples = filter_examples([ARTICLE]) * 3
+    weights = quote_filter.train(examples)
+    assert weights == quote_filter.train(examples)
+    spoken, scare = (clues for clues, _ in filter_examples([ARTICLE])[1:])
+    assert quote_filter.probability(spoken, weights) > 0.5 > quote_filter.probability(scare, weights)
+
+
+def test_the_shipped_filter_is_small_and_loads() -> None:
+    assert quote_filter.WEIGHTS_FILE.stat().st_size < 300_000
+    assert quote_filter.is_spoken({"bias": 1.0, "cue": 1.0, "punctuated": 1.0, "words 7+": 1.0,
+                                   "verb in sentence": 1.0, "verb in sentence, words 7+": 1.0})
+
+
+def test_train_command_writes_the_weights_it_learns(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(TEXT, encoding="utf-8")
+    ann = "".join(f"T{i}\tContent {s} {e}\tx\nE{i}\tAttribution:T{i} Content:T{i}\n"
+                  for i, (s, e) in enumerate((a.content[0] for a in ATTRIBUTIONS), start=1))
+    (tmp_path / "a.ann").write_text(ann, encoding="utf-8")
+    output = tmp_path / "weights.json"
+    call_command("train_quote_filter", str(tmp_path), "--output", str(output), stdout=StringIO())
+    assert json.loads(output.read_text(encoding="utf-8"))["weights"]["bias"] != 0
+    with pytest.raises(CommandError, match="is not a folder"):
+        call_command("train_quote_filter", str(tmp_path / "missing"))

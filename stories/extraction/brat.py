@@ -16,7 +16,10 @@ from pathlib import Path
 
 Span = tuple[int, int]
 
-_TEXT_BOUND = re.compile(r"^(T\d+)\t([\w-]+) (\d+ \d+(?:;\d+ \d+)*)\t", re.MULTILINE)
+_TEXT_BOUND = re.compile(r"^(T\d+)\t([\w-]+) (\d+ \d+(?:;\d+ \d+)*)\t([^\n]*)", re.MULTILINE)
+# An annotator now and then swaps the two labels of "…,” said Jane Doe": the verb marked Source, the
+# name marked Cue.  A source that is only "said" (or another reporting verb) is read back the right way.
+_VERB_AS_SOURCE = re.compile(r"(?:said|says|asked|asks|told|tells|wrote|writes|added|adds)[:,]?", re.IGNORECASE)
 _EVENT = re.compile(r"^(E\d+)\t(\S+)((?: \S+)*)", re.MULTILINE)
 
 
@@ -41,20 +44,32 @@ class Article:
 def parse_ann(ann: str) -> list[Attribution]:
     """Attributions in one ``.ann`` file; content split over several spans keeps them all."""
     spans: dict[str, tuple[Span, ...]] = {}
+    words: dict[str, str] = {}
     for m in _TEXT_BOUND.finditer(ann):
         parts = (tuple(int(x) for x in part.split()) for part in m.group(3).split(";"))
         spans[m.group(1)] = tuple((a, b) for a, b in parts)
+        words[m.group(1)] = m.group(4).strip()
     attributions = []
     for m in _EVENT.finditer(ann):
         roles: dict[str, list[Span]] = {"Source": [], "Cue": [], "Content": []}
+        refs: dict[str, str] = {}
         for arg in m.group(3).split():
             role, _, ref = arg.partition(":")
             role = role.rstrip("0123456789")  # brat numbers repeated roles: Content2
             if role in roles and ref in spans:
                 roles[role].extend(spans[ref])
+                refs[role] = ref
+        if _labels_swapped(words.get(refs.get("Source", "")), words.get(refs.get("Cue", ""))):
+            roles["Source"], roles["Cue"] = roles["Cue"], roles["Source"]
         if roles["Content"]:
             attributions.append(Attribution(*(tuple(sorted(roles[r])) for r in ("Source", "Cue", "Content"))))
     return attributions
+
+
+def _labels_swapped(source: str | None, cue: str | None) -> bool:
+    """Whether the source is a bare reporting verb and the cue a name or pronoun: 'said' / 'Jane Doe'."""
+    return bool(source and cue and _VERB_AS_SOURCE.fullmatch(source)
+                and (cue[:1].isupper() or cue.lower() in ("he", "she", "they", "we", "i")))
 
 
 def parse_corenlp_coreference(xml: str) -> list[tuple[Span, ...]]:

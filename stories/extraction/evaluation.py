@@ -27,8 +27,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from . import quote_filter
 from .brat import Article, Attribution, Span
-from .quotes import Quote, find_quotes
+from .quotes import Quote, find_quotes, quote_candidates
 
 ERROR_CLASSES = ("pronoun", "unnamed", "missing verb", "far subject", "colon/label", "nonsense speaker", "other")
 
@@ -39,7 +40,7 @@ _NOT_NOUN_PHRASE = frozenset(
     "it may might can could will would shall should must went goes go to following is was are were be been "
     "being has had have do did does if when after before because while although than".split()
 )
-_HEAD_STOP = frozenset("the a an of and jr sr ii iii s close familiar".split())
+_HEAD_STOP = frozenset("the a an of and jr sr ii iii s close familiar himself herself themselves itself".split())
 _POSSESSIVES = frozenset("his her my their its our your mine hers theirs".split())
 # Where a description's head ends: "a professor at Yale" is a professor, "the head of X" a head.
 _PREPOSITION = re.compile(r"\s(?:of|at|in|on|for|from|with|to|close to|familiar with)\s")
@@ -306,6 +307,24 @@ def evaluate(articles: Iterable[Article], extract: Callable[[str], list[Quote]] 
     for article in articles:
         score_article(article, extract(article.text), report)
     return report
+
+
+def filter_examples(articles: Iterable[Article]) -> list[tuple[dict[str, float], bool]]:
+    """(clues, is a gold quote) for every candidate quote, in corpus order: what ``quote_filter``
+    learns from, labelled by this module's matching rule."""
+    examples: list[tuple[dict[str, float], bool]] = []
+    for article in articles:
+        tokens = _Tokens(article.text)
+        gold = [(g.start, g.end) for g in gold_quotes(article.text, article.attributions, tokens)]
+        candidates = [(q, clues) for q, clues in quote_candidates(article.text) if tokens.within((q.start, q.end))]
+        matched = {i for i, _ in match([(q.start, q.end) for q, _ in candidates], gold, tokens)}
+        examples += [(clues, i in matched) for i, (_, clues) in enumerate(candidates)]
+    return examples
+
+
+def train_quote_filter(articles: Iterable[Article]) -> dict[str, float]:
+    """Weights for ``quote_filter``, learned from annotated articles (e.g. PolNeAR's train)."""
+    return quote_filter.train(filter_examples(articles))
 
 
 def table(report: Report) -> list[tuple[str, str]]:

@@ -114,7 +114,7 @@ def _closes_later(closers: list[int], i: int, text: str, end: int) -> bool:
 
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof sen rep gov gen lt col st jr sr rev capt sgt atty supt no vol inc corp co ltd vs etc "
-    "jan feb mar apr aug sept sep oct nov dec approx est dept".split()
+    "jan feb mar apr aug sept sep oct nov dec approx est dept del".split()
 )
 _SENTENCE_END = re.compile(r"[.!?]+[”\"’)\]]*(?=[ \t]+(?:[-•*][ \t]+)?[“\"‘(\[]?(\w))")
 _RUN_IN_BULLET = re.compile(r"(?<=[.!?:;”\")])[ \t]+[-•][ \t]+(?=\S)")

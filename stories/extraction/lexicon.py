@@ -21,6 +21,7 @@ swear guarantee speculate estimate interrupt chime recite quote characterize cha
 grumble apologize apologise disclose dispute reject object protest concur laugh chuckle groan cheer
 applaud rave taunt tease scold chide fume vent bemoan blurt crow deride instruct needle reassure
 reflect reminisce remind exhort stammer wail whine concur caution narrate explain posit reason surmise rage thunder rail rant read point speak chant grouse refer portray ridicule lecture scoff sneer jeer
+bark growl snarl bellow holler intone demur pontificate react remember beam retaliate cry
 """.split()
 _IRREGULAR_PAST = {"say": "said", "tell": "told", "write": "wrote", "swear": "swore", "read": "read", "speak": "spoke"}
 # One-syllable stems ending consonant-vowel-consonant double it: "quipped", "admitted".
@@ -97,7 +98,11 @@ SPEAKER_NOUNS = frozenset(
     "message caption headline sign story account editor columnist writer author reporter anchor host "
     "guest caller viewer reader student teacher professor doctor veteran soldier officer agent "
     "director chief head boss employee staff crowd audience fan fans tabloid commenter user netizen "
-    "neurosurgeon surgeon billionaire businessman businesswoman mogul tycoon celebrity star host".split()
+    "neurosurgeon surgeon billionaire businessman businesswoman mogul tycoon celebrity star host "
+    "book memoir piece clip video brief platform bylaws law rules charter resolution card flyer mailer "
+    "leaflet pamphlet poster boy girl child children kid teen teenager attendee delegate participant actor "
+    "actress non-profit nonprofit charity publication community playbook readout suit petition photo "
+    "passage".split()
 )
 # Description heads that are groups ("they") or things ("it") rather than one person ("he"/"she").
 THING_NOUNS = frozenset(
@@ -106,7 +111,9 @@ THING_NOUNS = frozenset(
     "lawsuit complaint indictment ruling court jury police administration agency government ministry "
     "media statement report embassy party department office bureau commission council union association "
     "foundation institute center organization company firm bank speech transcript note message caption "
-    "headline sign story account staff crowd audience".split()
+    "headline sign story account staff crowd audience book memoir piece clip video brief platform bylaws law "
+    "rules charter resolution card flyer mailer leaflet pamphlet poster non-profit nonprofit charity "
+    "publication playbook readout suit petition photo passage".split()
 )
 # Words that, capitalised inside a name, make it an organisation: "The Washington Post", "Clinton Foundation".
 ORGANISATION_WORDS = frozenset(
@@ -125,7 +132,22 @@ MALE_NAMES = frozenset(
     "jeb rand rick scott tim timothy ryan paul chuck mitch newt rudy reince corey jason eric jared mitt "
     "al harry jim jimmy lindsey tom tony andrew peter frank gary larry sean stephen matt matthew jon "
     "jonathan adam alex brad greg gregory ron ronald roger dick marc martin lester anthony ken kenneth "
-    "nick bob robby karl kurt dan patrick pat sam samuel ed edward walter henry carl jack dennis".split()
+    "nick bob robby karl kurt dan patrick pat sam samuel ed edward walter henry carl jack dennis "
+    "aaron adrian alan albert alexander allen andy antonio arthur austin barry benjamin bernard billy "
+    "bobby brandon brent brett bruce bryan bud byron calvin cameron carlos chad charlie clarence "
+    "clark claude clay clint cody cole colin craig curtis damon danny darrell darren dave dean derek "
+    "devin don donnie doug douglas duane duncan dwight earl eddie edgar eli elijah elliott emmanuel "
+    "enrique ernest ethan eugene evan felix fernando floyd francis francisco franklin fred freddie "
+    "gabriel gene gerald gilbert glenn gordon grant guy hank harold harvey hector herbert herman "
+    "howard hugh ian isaac ivan jacob jake javier jay jeffery jeremy jerome jerry jesse jesus joel "
+    "johnny jorge jose juan julian justin keith kent kirk kyle lance lawrence leon leonard leroy "
+    "lloyd logan lonnie louis lucas luis luke malcolm manuel marcus mario marshall marvin mason "
+    "maurice max melvin micheal miguel mitchell morris nathan nathaniel neil nelson nicholas noah "
+    "norman oliver omar orrin oscar owen pablo pedro perry phil philip phillip preston rahm ralph "
+    "ramon randall randy ray raymond reggie reid ricardo ricky robbie rod rodney rodolfo roland ross "
+    "roy ruben russell salvador seth shane shawn spencer stanley stuart theodore todd tommy travis "
+    "trent trey troy tucker tyler vernon victor vincent wade wallace warren wayne wesley willie "
+    "wilson zachary".split()
 )
 FEMALE_NAMES = frozenset(
     "hillary melania ivanka kellyanne huma carly sarah sara nancy elizabeth liz michelle chelsea "
@@ -133,5 +155,36 @@ FEMALE_NAMES = frozenset(
     "emily donna carol amanda melissa deborah stephanie rebecca laura helen anna ann anne kathleen "
     "katie kate megyn hope debbie jill nikki condoleezza madeleine dana maria julie judy janet "
     "diane christine kelly amy angela rachel heather nicole teresa cheryl joan gloria alicia "
-    "katrina kristen samantha tammy tara ruth marsha kathy loretta valerie claire kirsten".split()
+    "katrina kristen samantha tammy tara ruth marsha kathy loretta valerie claire kirsten "
+    "abigail adriana alexandra alice allison alyssa amber andrea angelina anita annette april audrey "
+    "beatrice becky belinda bernadette beth bethany betsy beverly bonnie brenda brianna bridget "
+    "brittany brooke caitlin camille carla carmen caroline carolyn cassandra catherine cathy cecilia "
+    "charlene charlotte cindy claudia colleen connie constance crystal cynthia daisy darlene dawn "
+    "debra delores denise diana dianne dolores doris dorothy edith eileen elaine eleanor elena elise "
+    "ella ellen elsa emma erica erin esther eva evelyn faith felicia florence frances gabrielle gail "
+    "geraldine gina ginger grace gwen hannah harriet hazel heidi holly irene iris isabel ivana jackie "
+    "jacqueline jane janice jeanne jenna jenny joanna joanne jocelyn josephine joy joyce juanita "
+    "judith julia juliet june kaitlyn kara katherine kathryn kay kayla keisha kristin kristina lana "
+    "laurie leah lillian lily lindsay lois lori lorraine louise lucia lucy lydia mandy marcia "
+    "margarita marian marianne marie marilyn marion marjorie marla marlene martha meredith mia "
+    "michele mildred miranda molly monica nadia naomi natalie natasha nina nora norma olivia paige "
+    "pam pamela paula pauline peggy penny phyllis priscilla rachael ramona regina renee rita roberta "
+    "rosa rose rosemary roxanne sabrina sally sandy sharon sheila shelby shirley sonia sophia stella "
+    "sue susanne suzanne sylvia tamara tanya tina toni ursula vanessa vera veronica victoria vivian "
+    "wanda wendy yolanda yvonne zoe".split()
+)
+# Places named in US political news, so a pronoun for a person never lands on one ("… in Busan. “…,”
+# he said"); a place missing here is simply of unknown kind, as before.
+PLACES = frozenset(
+    "alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho "
+    "illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota "
+    "mississippi missouri montana nebraska nevada ohio oklahoma oregon pennsylvania tennessee texas utah "
+    "vermont virginia washington wisconsin wyoming carolina dakota hampshire jersey mexico york "
+    "ala ariz ark calif colo conn del fla ga ill ind kan ky la md mass mich minn miss mo mont neb nev okla "
+    "ore pa tenn tex va vt wash wis wyo "
+    "america britain england france germany russia china japan korea india iran iraq israel syria "
+    "afghanistan pakistan turkey egypt cuba canada brazil ukraine europe asia africa seoul beijing moscow "
+    "london paris berlin tokyo tehran baghdad jerusalem brussels chicago boston philadelphia cleveland "
+    "detroit atlanta miami houston dallas denver phoenix manhattan brooklyn county city state "
+    "states province island islands valley".split()
 )
