@@ -160,3 +160,20 @@ def stamped_page(view):
         return response
 
     return wrapped
+
+
+def stamped_row(request, name: str, key, fetch):
+    """fetch(): the row a reader page is about, kept in the shared cache under the content stamp.
+
+    With the whole-page caches off or missed, the lookup query was about half of a detail page
+    whose fragments were warm. Keyed on the stamp like every fragment, so no write can leave it
+    stale; a miss, or an Http404 from fetch(), reads the database as before.
+    """
+    digest = hashlib.sha256(f"{name}|{key}|{request_stamp(request)}".encode()).hexdigest()
+    cache_key = f"stamped-row:{digest}"
+    row = cache.get(cache_key)
+    if row is None:
+        row = fetch()
+        cache.set(cache_key, row, STAMPED_PAGE_SECONDS)
+    return row
+

@@ -21,7 +21,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
-from .caching import page_cache, stamped_page
+from .caching import page_cache, stamped_page, stamped_row
 from .downloads import events_csv, timeline_json
 from .filters import ClaimFilter, EventFilter, UpdateFilter
 from .images import prepared_renditions
@@ -173,7 +173,9 @@ def search(request):
 @page_cache
 @stamped_page
 def story_detail(request, slug):
-    story = get_object_or_404(Story.objects.published().for_detail_page(), slug=slug)
+    story = stamped_row(request, "story", slug, lambda: get_object_or_404(
+        Story.objects.published().for_detail_page(), slug=slug
+    ))
     return _render_story(request, story)
 
 
@@ -311,7 +313,9 @@ def story_claims(request, slug):
 @page_cache
 @stamped_page
 def update_detail(request, slug, pk):
-    update = get_object_or_404(Update.objects.published().select_related("story", "author"), story__slug=slug, pk=pk)
+    update = stamped_row(request, "update", (slug, pk), lambda: get_object_or_404(
+        Update.objects.published().select_related("story", "author"), story__slug=slug, pk=pk
+    ))
     return _render_update(request, update)
 
 
@@ -326,7 +330,9 @@ def _render_update(request, update, *, is_preview: bool = False):
 @page_cache
 @stamped_page
 def event_detail(request, slug, pk):
-    event = get_object_or_404(Event.objects.published().select_related("story"), story__slug=slug, pk=pk)
+    event = stamped_row(request, "event", (slug, pk), lambda: get_object_or_404(
+        Event.objects.published().select_related("story"), story__slug=slug, pk=pk
+    ))
     return _render_event(request, event)
 
 
@@ -340,7 +346,9 @@ def _render_event(request, event, *, is_preview: bool = False):
 @page_cache
 @stamped_page
 def claim_detail(request, pk):
-    claim = get_object_or_404(Claim.objects.published().select_related("claimant", "story"), pk=pk)
+    claim = stamped_row(request, "claim", pk, lambda: get_object_or_404(
+        Claim.objects.published().select_related("claimant", "story"), pk=pk
+    ))
     return _render_claim(request, claim)
 
 
@@ -373,7 +381,9 @@ def _render_claim(request, claim, *, is_preview: bool = False):
 @page_cache
 @stamped_page
 def actor_detail(request, slug):
-    actor = get_object_or_404(Actor.objects.published().select_related("affiliation__affiliation__affiliation"), slug=slug)
+    actor = stamped_row(request, "actor", slug, lambda: get_object_or_404(
+        Actor.objects.published().select_related("affiliation__affiliation__affiliation"), slug=slug
+    ))
     return _render_actor(request, actor)
 
 
@@ -400,19 +410,27 @@ def _contradiction_pairs(actor):
     return [(pair.from_claim, pair.to_claim) for pair in pairs[:20]]
 
 
-def _render_actor(request, actor, *, is_preview: bool = False):
-    claims = (
+def _actor_claims(actor):
+    return (
         Claim.objects.published().filter(claimant=actor).for_list()
         .order_by(F("made_at").desc(nulls_last=True), "-pk")
     )
-    events = Event.objects.published().filter(actors=actor).for_timeline().order_by("occurred_at", "pk")
+
+
+def _actor_events(actor):
+    return Event.objects.published().filter(actors=actor).for_timeline().order_by("occurred_at", "pk")
+
+
+def _render_actor(request, actor, *, is_preview: bool = False):
+    # Every list is built when the template first reads it: the page body is a fragment, and on
+    # a hit building the querysets alone cost more than the rest of the page.
     return render(request, "stories/actor_detail.html", {
         "actor": actor,
         "is_preview": is_preview,
         "affiliation_chain": _affiliation_chain(actor),
-        "members": Actor.objects.published().filter(affiliation=actor)[:50],
-        "claims": _when_read(lambda: _paginate(request, claims, per_page=30, param="claims_page")),
-        "events": _when_read(lambda: _paginate(request, events, per_page=30, param="events_page")),
+        "members": _when_read(lambda: list(Actor.objects.published().filter(affiliation=actor)[:50])),
+        "claims": _when_read(lambda: _paginate(request, _actor_claims(actor), per_page=30, param="claims_page")),
+        "events": _when_read(lambda: _paginate(request, _actor_events(actor), per_page=30, param="events_page")),
         "contradictions": _when_read(lambda: _contradiction_pairs(actor)),
         "renditions": _when_read(lambda: prepared_renditions((actor.photo, "card"))),
         # A callable: the template calls it only when the JSON-LD fragment is not cached.
@@ -425,7 +443,7 @@ def _render_actor(request, actor, *, is_preview: bool = False):
 @page_cache
 @stamped_page
 def source_detail(request, slug):
-    source = get_object_or_404(Source.objects.published(), slug=slug)
+    source = stamped_row(request, "source", slug, lambda: get_object_or_404(Source.objects.published(), slug=slug))
     return _render_source(request, source)
 
 

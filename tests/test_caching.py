@@ -164,6 +164,35 @@ def test_with_stamped_pages_off_each_request_renders_the_same_page_afresh(client
     assert "34.7%" in client.get(claim.get_absolute_url()).content.decode()
 
 
+def test_with_whole_page_caches_off_a_reader_page_read_again_asks_only_for_the_stamp(
+    client, settings, django_assert_num_queries
+):
+    """The row a page is about is kept under the stamp, like its fragments: a second reader costs
+    one query, and an edit or an unpublishing still shows on the next request."""
+    from .factories import cite, make_actor, make_claim, make_source
+
+    settings.NEWSROOM_STAMPED_PAGES = False
+    story = make_story()
+    actor = make_actor()
+    source = make_source()
+    claim = make_claim(story=story, claimant=actor, text="Exports fell 34.5% in May")
+    cite(source, "talks are going well", claim=claim)
+    event = make_event(story)
+    update = make_update(story=story)
+    for url in (story.get_absolute_url(), update.get_absolute_url(), event.get_absolute_url(),
+                claim.get_absolute_url(), actor.get_absolute_url(), source.get_absolute_url()):
+        cold = client.get(url)
+        with django_assert_num_queries(1):
+            warm = client.get(url)
+        assert warm.status_code == 200 and warm.content == cold.content, url
+    claim.text = "Exports fell 34.7% in May"
+    claim.save()
+    assert "34.7%" in client.get(claim.get_absolute_url()).content.decode()
+    claim.status = PublicationStatus.DRAFT
+    claim.save()
+    assert client.get(claim.get_absolute_url()).status_code == 404
+
+
 def test_a_stamped_page_changes_as_soon_as_its_content_does(client):
     story = make_story()
     claim_text = "Exports fell 34.5% in May"
