@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.http import HttpResponse
 from django.middleware.cache import CacheMiddleware
+from django.shortcuts import get_object_or_404
 from django.utils.cache import get_conditional_response
 
 from .stamps import request_stamp
@@ -162,18 +163,18 @@ def stamped_page(view):
     return wrapped
 
 
-def stamped_row(request, name: str, key, fetch):
-    """fetch(): the row a reader page is about, kept in the shared cache under the content stamp.
+def stamped_row(request, queryset, **lookup):
+    """get_object_or_404(queryset, **lookup): the row a reader page is about, kept in the shared
+    cache under the content stamp.
 
     With the whole-page caches off or missed, the lookup query was about half of a detail page
     whose fragments were warm. Keyed on the stamp like every fragment, so no write can leave it
-    stale; a miss, or an Http404 from fetch(), reads the database as before.
+    stale; a miss, or a 404, reads the database as before.
     """
-    digest = hashlib.sha256(f"{name}|{key}|{request_stamp(request)}".encode()).hexdigest()
-    cache_key = f"stamped-row:{digest}"
+    named = f"{queryset.model._meta.label_lower}|{sorted(lookup.items())}|{request_stamp(request)}"
+    cache_key = "stamped-row:" + hashlib.sha256(named.encode()).hexdigest()
     row = cache.get(cache_key)
     if row is None:
-        row = fetch()
+        row = get_object_or_404(queryset, **lookup)
         cache.set(cache_key, row, STAMPED_PAGE_SECONDS)
     return row
-

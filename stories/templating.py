@@ -28,10 +28,6 @@ def date(value, format_string: str) -> str:
     return defaultfilters.date(template_localtime(value), format_string)
 
 
-def pluralize(value, suffix: str = "s") -> str:
-    return defaultfilters.pluralize(value, suffix)
-
-
 def environment(**options) -> Environment:
     # Template files end in a newline, which Django's engine kept: keeping it too leaves the
     # markup (and the poll's update HTML) byte for byte as it was.
@@ -60,7 +56,7 @@ def environment(**options) -> Environment:
         stat_figure=markup.stat_figure,
         truncatewords=defaultfilters.truncatewords,
         linebreaks=lambda value: defaultfilters.linebreaks_filter(value, autoescape=True),
-        pluralize=pluralize,
+        pluralize=defaultfilters.pluralize,
         yesno=defaultfilters.yesno,
         date=date,
     )

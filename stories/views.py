@@ -35,7 +35,6 @@ from .models import (
     Event,
     EventParticipation,
     EventQuerySet,
-    ReviewState,
     Source,
     Story,
     Update,
@@ -97,11 +96,12 @@ def _story_actors(story):
 
 def _story_sources(story):
     """Published sources cited by the story's published claims and events, newest first, without
-    their text. Asked of each source in that order (EXISTS through a join, stopping after the
-    few shown), so the cost follows neither the story nor the site's sources."""
+    their text. Asked of each source in that order (EXISTS, stopping after the
+    few shown), so the cost follows neither the story nor the site's sources; each citation's
+    claim or event is checked by its key against the one publishing rule."""
     cited = Citation.objects.filter(is_stale=False, source=OuterRef("pk")).filter(
-        (Q(claim__story=story) & visible_to_readers("claim__") & Q(claim__review_state=ReviewState.ACCEPTED))
-        | (Q(event__story=story) & visible_to_readers("event__"))
+        Exists(Claim.objects.published_in(story).filter(pk=OuterRef("claim_id")))
+        | Exists(Event.objects.published_in(story).filter(pk=OuterRef("event_id")))
     )
     return (
         Source.objects.published().without_text()
@@ -173,9 +173,7 @@ def search(request):
 @page_cache
 @stamped_page
 def story_detail(request, slug):
-    story = stamped_row(request, "story", slug, lambda: get_object_or_404(
-        Story.objects.published().for_detail_page(), slug=slug
-    ))
+    story = stamped_row(request, Story.objects.published().for_detail_page(), slug=slug)
     return _render_story(request, story)
 
 
@@ -313,9 +311,7 @@ def story_claims(request, slug):
 @page_cache
 @stamped_page
 def update_detail(request, slug, pk):
-    update = stamped_row(request, "update", (slug, pk), lambda: get_object_or_404(
-        Update.objects.published().select_related("story", "author"), story__slug=slug, pk=pk
-    ))
+    update = stamped_row(request, Update.objects.published().select_related("story", "author"), story__slug=slug, pk=pk)
     return _render_update(request, update)
 
 
@@ -330,9 +326,7 @@ def _render_update(request, update, *, is_preview: bool = False):
 @page_cache
 @stamped_page
 def event_detail(request, slug, pk):
-    event = stamped_row(request, "event", (slug, pk), lambda: get_object_or_404(
-        Event.objects.published().select_related("story"), story__slug=slug, pk=pk
-    ))
+    event = stamped_row(request, Event.objects.published().select_related("story"), story__slug=slug, pk=pk)
     return _render_event(request, event)
 
 
@@ -346,9 +340,7 @@ def _render_event(request, event, *, is_preview: bool = False):
 @page_cache
 @stamped_page
 def claim_detail(request, pk):
-    claim = stamped_row(request, "claim", pk, lambda: get_object_or_404(
-        Claim.objects.published().select_related("claimant", "story"), pk=pk
-    ))
+    claim = stamped_row(request, Claim.objects.published().select_related("claimant", "story"), pk=pk)
     return _render_claim(request, claim)
 
 
@@ -381,9 +373,7 @@ def _render_claim(request, claim, *, is_preview: bool = False):
 @page_cache
 @stamped_page
 def actor_detail(request, slug):
-    actor = stamped_row(request, "actor", slug, lambda: get_object_or_404(
-        Actor.objects.published().select_related("affiliation__affiliation__affiliation"), slug=slug
-    ))
+    actor = stamped_row(request, Actor.objects.published().select_related("affiliation__affiliation__affiliation"), slug=slug)
     return _render_actor(request, actor)
 
 
@@ -443,7 +433,7 @@ def _render_actor(request, actor, *, is_preview: bool = False):
 @page_cache
 @stamped_page
 def source_detail(request, slug):
-    source = stamped_row(request, "source", slug, lambda: get_object_or_404(Source.objects.published(), slug=slug))
+    source = stamped_row(request, Source.objects.published(), slug=slug)
     return _render_source(request, source)
 
 
