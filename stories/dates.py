@@ -70,8 +70,13 @@ def truncate(moment: datetime, precision: str, tz: ZoneInfo) -> datetime:
 
 
 def period_end(moment: datetime, precision: str, tz: ZoneInfo) -> datetime:
-    """Return the UTC end (exclusive) of the period that starts at `moment`."""
-    local = moment.astimezone(tz)
+    """Return the UTC end (exclusive) of the period of `precision` that contains `moment`.
+
+    Counted from the period's start, so a moment stored off it (a month-precise moment on the
+    31st, a year-precise one on February 29) still ends where its period does.
+    """
+    start = truncate(moment, precision, tz)
+    local = start.astimezone(tz)
     if precision == Precision.YEAR:
         end = local.replace(year=local.year + 1)
     elif precision == Precision.MONTH:
@@ -79,9 +84,9 @@ def period_end(moment: datetime, precision: str, tz: ZoneInfo) -> datetime:
     elif precision == Precision.DAY:
         end = datetime.combine(local.date() + timedelta(days=1), local.time(), tzinfo=tz)
     elif precision == Precision.HOUR:
-        return moment + timedelta(hours=1)
+        return start + timedelta(hours=1)
     else:
-        return moment + timedelta(minutes=1)
+        return start + timedelta(minutes=1)
     return end.astimezone(UTC)
 
 

@@ -52,6 +52,17 @@ def test_december_period_ends_in_the_next_year():
     assert period_end(value, precision, LONDON) == datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
 
 
+def test_a_period_ends_where_its_period_does_even_from_a_moment_inside_it():
+    """A month-precise moment stored on the 31st (or a year-precise one on February 29) is not at
+    its period's start; its period still ends at the next month's (or year's) start."""
+    on_the_31st = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
+    assert period_end(on_the_31st, "month", UTC) == datetime(2026, 2, 1, tzinfo=UTC)
+    leap_day = datetime(2028, 2, 29, 9, 30, tzinfo=UTC)
+    assert period_end(leap_day, "year", UTC) == datetime(2029, 1, 1, tzinfo=UTC)
+    assert period_end(leap_day, "day", UTC) == datetime(2028, 3, 1, tzinfo=UTC)
+    assert period_end(leap_day, "hour", UTC) == datetime(2028, 2, 29, 10, 0, tzinfo=UTC)
+
+
 def test_moment_tag_renders_time_element_and_marks_clock_times_for_local_zone():
     month, month_precision = parse_moment("2025-05", LONDON)
     assert moment(month, month_precision, LONDON) == '<time datetime="2025-05">May 2025</time>'
