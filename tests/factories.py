@@ -362,6 +362,14 @@ def build_story(events: int, *, slug: str | None = None, seed: int = 7) -> Story
         line = text.split("\n")[line_no]
         start = sum(len(x) + 1 for x in text.split("\n")[:line_no])
         citations.append(Citation(source=sources[source_index], claim=claim, excerpt=line, start=start, end=start + len(line)))
+    # Every published event rests on a source too, as the desk requires (permissions.citation_blockers).
+    for i, event in enumerate(event_rows):
+        source_index = (i * 3 + 1) % n_sources
+        lines = texts[source_index].split("\n")
+        line_no = rng.randrange(12)
+        start = sum(len(x) + 1 for x in lines[:line_no])
+        citations.append(Citation(source=sources[source_index], event=event, excerpt=lines[line_no],
+                                  start=start, end=start + len(lines[line_no])))
     Citation.objects.bulk_create(citations, batch_size=2000)
     ClaimStatusChange.objects.bulk_create([
         ClaimStatusChange(claim=c, from_status=VerificationStatus.UNREVIEWED, to_status=c.verification_status,
