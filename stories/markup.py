@@ -1,8 +1,10 @@
 """What reader templates call (stories/templating.py puts these in the Jinja2 environment):
 honest times, figures, images, highlighted sources, cached fragments.
 
-Every function that returns markup builds it from escaped pieces (format_html / conditional_escape);
-nothing an editor or a source typed is ever marked safe as it is.
+Every function that returns markup builds it from escaped pieces (markupsafe's `escape`, the
+one Jinja2's autoescaping uses, in C); nothing an editor or a source typed is ever marked safe as
+it is. Django's format_html was a fifth of a story page's template time: it checks every argument
+for lazy translations, which nothing here passes.
 """
 
 from __future__ import annotations
@@ -10,15 +12,14 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from decimal import Decimal
+from functools import cache as memoized
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.core.cache.utils import make_template_fragment_key
-from django.utils.html import conditional_escape, format_html
+from django.utils import timezone
 from jinja2 import pass_context
-from markupsafe import Markup
-from django.utils.safestring import SafeString, mark_safe
+from markupsafe import Markup, escape
 
 from stories.dates import Precision, format_moment, iso_for_precision
 from stories.images import PreparedImage
@@ -32,33 +33,55 @@ CLOCK_PRECISIONS = {Precision.HOUR, Precision.MINUTE}
 # --- Times ---------------------------------------------------------------------------------------
 
 
-def moment(value: datetime | None, precision: str, tz: ZoneInfo) -> SafeString:
+NOTHING = Markup("")
+
+
+def moment(value: datetime | None, precision: str, tz: ZoneInfo) -> Markup:
     """<time datetime="…">June 10, 2025, 10:00 BST</time>, no more precise than the moment is known.
 
     Clock times carry `data-local-time` so reader.js can add the reader's own zone.
     """
     if value is None:
-        return mark_safe("")
-    iso = iso_for_precision(value, precision, tz)
-    label = format_moment(value, precision, tz)
+        return NOTHING
+    iso = escape(iso_for_precision(value, precision, tz))
+    label = escape(format_moment(value, precision, tz))
     if precision in CLOCK_PRECISIONS:
-        return format_html('<time datetime="{}" data-local-time>{}</time>', iso, label)
-    return format_html('<time datetime="{}">{}</time>', iso, label)
+        return Markup(f'<time datetime="{iso}" data-local-time>{label}</time>')
+    return Markup(f'<time datetime="{iso}">{label}</time>')
 
 
-def event_when(event) -> SafeString:
+def event_when(event) -> Markup:
     """The event's moment, or its span as two <time> elements ("May 2025 – August 2025")."""
     tz = event.story.tzinfo
     start = moment(event.occurred_at, event.precision, tz)
     if event.ends_at is None:
         return start
-    return format_html("{} – {}", start, moment(event.ends_at, event.ends_precision, tz))
+    return Markup(f"{start} – {moment(event.ends_at, event.ends_precision, tz)}")
 
 
-def claim_when(claim) -> SafeString:
+def claim_when(claim) -> Markup:
     if claim.made_at is None or claim.story is None:
-        return mark_safe("")
+        return NOTHING
     return moment(claim.made_at, claim.made_precision, claim.story.tzinfo)
+
+
+def day(value: datetime | None) -> Markup:
+    """<time datetime="2025-06-10">June 10, 2025</time> in the site's zone, for a date with no story."""
+    if value is None:
+        return NOTHING
+    local = timezone.localtime(value)
+    return Markup(f'<time datetime="{local.date().isoformat()}">{local:%B} {local.day}, {local.year}</time>')
+
+
+@memoized
+def _labels(model, field_name: str) -> dict:
+    return {value: str(label) for value, label in model._meta.get_field(field_name).flatchoices}
+
+
+def display(obj, field_name: str) -> str:
+    """What `obj.get_<field>_display()` says, from a table built once per field."""
+    value = getattr(obj, field_name)
+    return _labels(obj._meta.model, field_name).get(value, value)
 
 
 # --- Badges --------------------------------------------------------------------------------------
@@ -73,23 +96,26 @@ BACKING_TITLE = {
 }
 
 
-def status_badge(claim) -> SafeString:
+def status_badge(claim) -> Markup:
     """The claim's verification status, as a badge."""
-    return format_html(
-        '<span class="status status--{}">{}</span>', claim.verification_status, claim.get_verification_status_display()
+    status = claim.verification_status
+    return Markup(
+        f'<span class="status status--{escape(status)}">{escape(display(claim, "verification_status"))}</span>'
     )
 
 
-def backing_badge(backing) -> SafeString:
+def backing_badge(backing) -> Markup:
     """How well something is backed (confidence.Backing), as a badge; nothing for no backing (None)."""
     if backing is None:
-        return SafeString("")
-    badge = format_html(
-        '<span class="backing backing--{}" title="{}">{}</span>', backing.level, BACKING_TITLE[backing.level], backing.label
+        return NOTHING
+    level = backing.level
+    badge = (
+        f'<span class="backing backing--{escape(level)}" title="{escape(BACKING_TITLE[level])}">'
+        f"{escape(backing.label)}</span>"
     )
     if backing.contradicted_by:
-        badge += format_html(' <span class="backing backing--contradicted">{}</span>', backing.contradiction_label)
-    return badge
+        badge += f' <span class="backing backing--contradicted">{escape(backing.contradiction_label)}</span>'
+    return Markup(badge)
 
 
 # --- Who said it, and quotation marks -----------------------------------------------------------
@@ -106,7 +132,7 @@ def cited_publication(claim) -> str:
     return ""
 
 
-def claim_speaker(claim, link: bool = True) -> SafeString:
+def claim_speaker(claim, link: bool = True) -> Markup:
     """Who made the claim: the claimant (linked), a description, or the publication that carried it.
 
     "The source" told a reader nothing; the publication or article is what they would cite.
@@ -114,14 +140,14 @@ def claim_speaker(claim, link: bool = True) -> SafeString:
     claimant = claim.visible_claimant
     if claimant is not None:
         if link:
-            return format_html('<a href="{}">{}</a>', claimant.get_absolute_url(), claimant.name)
-        return conditional_escape(claimant.name)
+            return Markup(f'<a href="{escape(claimant.get_absolute_url())}">{escape(claimant.name)}</a>')
+        return escape(claimant.name)
     if claim.claimant_description:
-        return conditional_escape(claim.claimant_description)
+        return escape(claim.claimant_description)
     publication = cited_publication(claim)
     if publication:
-        return format_html("{}", publication)
-    return mark_safe("Not attributed")
+        return escape(publication)
+    return Markup("Not attributed")
 
 
 def byline(update) -> str:
@@ -197,14 +223,14 @@ def stat_figure(claim) -> str:
 
 
 def picture(image, alt: str, renditions: dict | None = None, css_class: str = "", sizes: str = "100vw",
-            eager: bool = False) -> SafeString:
+            eager: bool = False) -> Markup:
     """An <img> with width, height (no layout shift) and alt, drawn from the prepared renditions
     with a `srcset` of every prepared width, else the original.
 
     Lazy unless `eager`: the picture at the top of a page (the LCP element) is fetched first.
     """
     if not image:
-        return mark_safe("")
+        return NOTHING
     prepared: PreparedImage | None = (renditions or {}).get(image.name)
     srcset = ""
     if prepared is not None:
@@ -217,11 +243,11 @@ def picture(image, alt: str, renditions: dict | None = None, css_class: str = ""
             width, height = image.width, image.height
         except (OSError, ValueError):
             width = height = None
-    loading = mark_safe(' fetchpriority="high"' if eager else ' loading="lazy"')
-    sized = format_html(' width="{}" height="{}"', width, height) if width and height else ""
-    chosen = format_html(' srcset="{}" sizes="{}"', srcset, sizes) if srcset else ""
-    return format_html(
-        '<img class="{}" src="{}"{}{} alt="{}"{} decoding="async">', css_class, src, chosen, sized, alt, loading,
+    loading = ' fetchpriority="high"' if eager else ' loading="lazy"'
+    sized = f' width="{escape(width)}" height="{escape(height)}"' if width and height else ""
+    chosen = f' srcset="{escape(srcset)}" sizes="{escape(sizes)}"' if srcset else ""
+    return Markup(
+        f'<img class="{escape(css_class)}" src="{escape(src)}"{chosen}{sized} alt="{escape(alt)}"{loading} decoding="async">'
     )
 
 
@@ -262,20 +288,18 @@ def _trim_end(text: str) -> str:
     return text.rstrip()
 
 
-def excerpt_in_context(citation) -> SafeString:
+def excerpt_in_context(citation) -> Markup:
     """The excerpt marked inside the words around it (needs `Citation.objects.in_context()`)."""
     before = getattr(citation, "text_before", "") or ""
     after = getattr(citation, "text_after", "") or ""
     lead = "…" if citation.start > len(before) else ""
     trail = "…" if after and len(after) >= getattr(citation, "context_chars", 160) else ""
-    return format_html(
-        "{}{}<mark>{}</mark>{}{}",
-        lead, _trim_start(before) if lead else before, citation.excerpt,
-        _trim_end(after) if trail else after, trail,
-    )
+    before = _trim_start(before) if lead else before
+    after = _trim_end(after) if trail else after
+    return Markup(f"{lead}{escape(before)}<mark>{escape(citation.excerpt)}</mark>{escape(after)}{trail}")
 
 
-def highlight_citations(text: str, citations) -> SafeString:
+def highlight_citations(text: str, citations) -> Markup:
     """The source text with each citation's span wrapped in <mark>, built from offsets.
 
     Overlapping citations nest or split into segments so the markup stays valid; each citation's
@@ -292,26 +316,24 @@ def highlight_citations(text: str, citations) -> SafeString:
     pieces: list[str] = []
     for left, right in zip(cuts, cuts[1:]):
         covering = [c for c in spans if c.start <= left and right <= c.end]
-        segment = str(conditional_escape(text[left:right]))
+        segment = str(escape(text[left:right]))
         for citation in reversed(covering):
             anchor = ""
             if citation.pk not in opened:
                 opened.add(citation.pk)
-                anchor = format_html(' id="c{}"', citation.pk)
-            segment = format_html(
-                '<mark class="cited"{} data-citation="{}">{}</mark>', anchor, numbers[citation.pk],
-                mark_safe(segment),
-            )
+                anchor = f' id="c{escape(citation.pk)}"'
+            segment = f'<mark class="cited"{anchor} data-citation="{numbers[citation.pk]}">{segment}</mark>'
         pieces.append(segment)
         for citation in spans:
             if citation.end == right:
                 target = citation.claim if citation.claim_id else citation.event
                 what = "claim" if citation.claim_id else "event"
-                pieces.append(str(format_html(
-                    '<a class="cite-ref" href="{}" aria-label="Cited passage {}: see the {}">[{}]</a>',
-                    target.get_absolute_url(), numbers[citation.pk], what, numbers[citation.pk],
-                )))
-    return mark_safe("".join(pieces))
+                number = numbers[citation.pk]
+                pieces.append(
+                    f'<a class="cite-ref" href="{escape(target.get_absolute_url())}" '
+                    f'aria-label="Cited passage {number}: see the {what}">[{number}]</a>'
+                )
+    return Markup("".join(pieces))
 
 
 # --- Fragment cache ------------------------------------------------------------------------------
@@ -338,8 +360,7 @@ def cached_fragment(context, name: str, *vary_on, caller) -> Markup:
         return caller()
     parts = [context.get("stamp") or request_stamp(context.get("request"))]
     parts += [_identity(value) for value in vary_on]
-    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
-    key = make_template_fragment_key(f"reader.{name}", [digest])
+    key = f"fragment:{name}:{hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()}"
     html = cache.get(key)
     if html is None:
         html = str(caller())

@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.timezone import template_localtime
 from jinja2 import Environment
 
 from . import markup
@@ -21,11 +20,6 @@ from .timeline import lay_out
 
 def url(name: str, *args) -> str:
     return reverse(name, args=args)
-
-
-def date(value, format_string: str) -> str:
-    """Django's date filter, in the current time zone as Django's own templates show datetimes."""
-    return defaultfilters.date(template_localtime(value), format_string)
 
 
 def environment(**options) -> Environment:
@@ -39,6 +33,8 @@ def environment(**options) -> Environment:
         timeline_layout=lambda events, story, first_number=1: lay_out(events, story.tzinfo, first_number=first_number),
         cached_fragment=markup.cached_fragment,
         moment=markup.moment,
+        day=markup.day,
+        display=markup.display,
         event_when=markup.event_when,
         claim_when=markup.claim_when,
         status_badge=markup.status_badge,
@@ -58,6 +54,5 @@ def environment(**options) -> Environment:
         linebreaks=lambda value: defaultfilters.linebreaks_filter(value, autoescape=True),
         pluralize=defaultfilters.pluralize,
         yesno=defaultfilters.yesno,
-        date=date,
     )
     return env

@@ -201,7 +201,7 @@ def test_source_page_escapes_source_text_and_skips_unpublished_claims(client):
     cite(source, "Officials said", claim=hidden_claim)
     html = html_of(client.get(source.get_absolute_url()))
     assert "<script>alert" not in html
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; " in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; " in html
     assert html.count('<mark class="cited"') == 1
     assert 'Hidden' not in html
 
