@@ -46,7 +46,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
 from .caching import shared_for_a_moment
-from .models import PublicationStatus, Story, Update, visible_to_readers
+from .models import PublicationStatus, Story, Update, corrections_of, visible_to_readers
 from .publishing import announce_due_updates
 from .stamps import site_stamp
 
@@ -254,7 +254,7 @@ def update_payload(update: Update, *, stamp: str) -> dict:
         "url": update.get_absolute_url(),
         "html": update_fragment(update, stamp=stamp),
         "corrections": [
-            {"note": c.note, "corrected_at": c.corrected_at.isoformat()} for c in update.corrections.all()
+            {"note": c.note, "corrected_at": c.corrected_at.isoformat()} for c in corrections_of(update)
         ],
     }
 

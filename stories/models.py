@@ -31,10 +31,10 @@ class PublicationStatus(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
-def visible_to_readers(prefix: str = "") -> Q:
+def visible_to_readers(prefix: str = "", *, now=None) -> Q:
     """The publishing rule: published, and its publication time has come (scheduling needs no cron)."""
     return Q(
-        **{f"{prefix}status": PublicationStatus.PUBLISHED, f"{prefix}published_at__lte": timezone.now()}
+        **{f"{prefix}status": PublicationStatus.PUBLISHED, f"{prefix}published_at__lte": now or timezone.now()}
     )
 
 
@@ -80,9 +80,9 @@ def scheduled_for_readers(prefix: str = "", *, now=None) -> Q:
 
 
 class PublishableQuerySet(models.QuerySet):
-    def published(self):
-        """Return rows visible to readers now."""
-        return self.filter(visible_to_readers())
+    def published(self, *, now=None):
+        """Return rows visible to readers now (or at `now`)."""
+        return self.filter(visible_to_readers(now=now))
 
     def scheduled(self, *, now=None):
         """Return rows scheduled to reach readers later."""
@@ -458,17 +458,17 @@ def backing_citations(obj) -> list:
 
 
 class StoryContentQuerySet(PublishableQuerySet):
-    def published(self):
+    def published(self, *, now=None):
         """Return rows visible to readers now: published themselves, on a published story."""
-        return self.filter(visible_to_readers(), visible_to_readers("story__"))
+        return self.filter(visible_to_readers(now=now), visible_to_readers("story__", now=now))
 
-    def published_in(self, story):
+    def published_in(self, story, *, now=None):
         """Return rows of `story` that readers see whenever the story itself is visible.
 
         Reader views pass a story they fetched with `Story.objects.published()`; a staff preview
         of a draft story passes the draft, so it shows what readers will see once it is out.
         """
-        rows = self.filter(visible_to_readers(), story=story)
+        rows = self.filter(visible_to_readers(now=now), story=story)
         # Every row shares the story object the caller has, as rows from `story.claims` do
         # (Django's related managers set the same attribute): no join, and no copy of the story
         # built for each of a page's rows.
@@ -640,13 +640,13 @@ class Outcome(models.TextChoices):
 
 
 class ClaimQuerySet(StoryContentQuerySet):
-    def published(self):
+    def published(self, *, now=None):
         """Return claims visible to readers now: accepted, published, on a published story."""
-        return super().published().filter(review_state=ReviewState.ACCEPTED)
+        return super().published(now=now).filter(review_state=ReviewState.ACCEPTED)
 
-    def published_in(self, story):
+    def published_in(self, story, *, now=None):
         """Return accepted claims of `story` that readers see whenever the story itself is visible."""
-        return super().published_in(story).filter(review_state=ReviewState.ACCEPTED)
+        return super().published_in(story, now=now).filter(review_state=ReviewState.ACCEPTED)
 
     def candidates(self):
         """Return extracted claims waiting for an editor, oldest first."""
@@ -903,14 +903,25 @@ def words_around(chars: int = 160) -> dict:
     }
 
 
+# The order a claim's or event's citations are listed in, and the first one names the publication
+# of a claim with no speaker: newest source first (undated ones last), then where the words are.
+CITED_ORDER = [F("source__source_published_at").desc(nulls_last=True), "source__title", "start", "pk"]
+
+
+def cited_order_key(source_published_at, source_title: str, start: int, pk: int) -> tuple:
+    """CITED_ORDER as a sort key, for citations read as plain rows."""
+    dated = source_published_at is not None
+    return (not dated, -source_published_at.timestamp() if dated else 0, source_title, start, pk)
+
+
 class CitationQuerySet(models.QuerySet):
-    def backing(self):
+    def backing(self, *, now=None):
         """Return citations whose published source backs their claim or event, source text left behind."""
         # A condition on the joined source, not `source__in=<published sources>`: that subquery
         # listed every published source of the site for each prefetch.
         return (
-            self.filter(visible_to_readers("source__"), is_stale=False)
-            .select_related("source").defer("source__text")
+            self.filter(visible_to_readers("source__", now=now), is_stale=False)
+            .select_related("source").defer("source__text").order_by(*CITED_ORDER)
         )
 
     def in_context(self, chars: int = 160):
@@ -1114,6 +1125,18 @@ class CitationProposal(Proposal):
 # --- Updates -----------------------------------------------------------------------------------
 
 
+# An update card's links, prefetched into plain lists under these names (see list_prefetches).
+LINKED_CLAIMS = "linked_claims"
+LINKED_EVENTS = "linked_events"
+SHOWN_CORRECTIONS = "shown_corrections"
+
+
+def corrections_of(update) -> list:
+    """An update's corrections, oldest first: the list for_list() prefetched, else `corrections`."""
+    shown = getattr(update, SHOWN_CORRECTIONS, None)
+    return shown if shown is not None else list(update.corrections.all())
+
+
 class UpdateKind(models.TextChoices):
     NEWS = "news", "News"
     ANALYSIS = "analysis", "Analysis"
@@ -1132,11 +1155,12 @@ class UpdateQuerySet(StoryContentQuerySet):
 
     @staticmethod
     def list_prefetches() -> list:
-        """An update's reader-visible claims, events and corrections (for prefetch_related_objects)."""
+        """An update's reader-visible claims, events and corrections, into the plain lists its
+        card reads (`linked_claims`, `linked_events`, `shown_corrections`)."""
         return [
-            Prefetch("claims", queryset=Claim.objects.published().for_list()),
-            Prefetch("events", queryset=Event.objects.published().for_timeline()),
-            "corrections",
+            Prefetch("claims", queryset=Claim.objects.published().for_list(), to_attr=LINKED_CLAIMS),
+            Prefetch("events", queryset=Event.objects.published().for_timeline(), to_attr=LINKED_EVENTS),
+            Prefetch("corrections", to_attr=SHOWN_CORRECTIONS),
         ]
 
 
@@ -1197,16 +1221,16 @@ class Update(Publishable):
     def last_changed_for_readers(self):
         """When readers last saw the update change: it came out, was edited, or corrected
         (prefetch `corrections`). Feeds, JSON-LD and the sitemap all give this answer."""
-        return max([super().last_changed_for_readers(), *(c.corrected_at for c in self.corrections.all())])
+        return max([super().last_changed_for_readers(), *(c.corrected_at for c in corrections_of(self))])
 
     @cached_property
     def backing(self) -> Backing | None:
         """How well the update is backed: the citations of the claims and events it reports; None
         for an update that links none (it makes no sourced claim, so it gets no badge).
 
-        Prefetch `claims` and `events` (reader-visible) with their `citations`, as `for_list()` does.
+        Reads the lists `for_list()` prefetches (`linked_claims`, `linked_events`).
         """
-        claims, events = self.claims.all(), self.events.all()
+        claims, events = getattr(self, LINKED_CLAIMS), getattr(self, LINKED_EVENTS)
         if not claims and not events:
             return None
         citations = [c for claim in claims for c in backing_citations(claim)]

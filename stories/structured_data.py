@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import Actor, ActorKind, Claim, Story, Update, VerificationStatus
+from .models import Actor, ActorKind, Claim, Story, Update, VerificationStatus, corrections_of
 
 # How a verdict maps onto ClaimReview's 1 (false) … 5 (true) scale; unreviewed and unverified
 # claims have no verdict and get no ClaimReview.
@@ -64,7 +64,7 @@ def blog_update(update: Update, *, build_uri=None) -> dict:
     }
     corrections = [
         {"@type": "CorrectionComment", "text": c.note, "datePublished": _iso(c.corrected_at)}
-        for c in update.corrections.all()
+        for c in corrections_of(update)
     ]
     if corrections:
         data["correction"] = corrections

@@ -6,42 +6,35 @@ The staff preview calls the same `_render_*` with a draft, so a preview is exact
 
 from __future__ import annotations
 
-import operator
-from functools import reduce
-from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When, prefetch_related_objects
+from django.db.models import F, Q, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
+from . import page_data
 from .caching import page_cache, stamped_page, stamped_row
 from .downloads import events_csv, timeline_json
 from .filters import ClaimFilter, EventFilter, UpdateFilter
 from .images import prepared_renditions
 from .models import (
     Actor,
-    ActorKind,
     Citation,
     Claim,
-    ClaimKind,
     ClaimQuerySet,
     Event,
-    EventParticipation,
     EventQuerySet,
     Source,
     Story,
     Update,
     UpdateQuerySet,
-    VerificationStatus,
-    prefetch_backing_citations,
-    visible_to_readers,
 )
 from .live import poll_interval
 from .permissions import can_preview
@@ -51,63 +44,7 @@ from .search import KINDS, MAX_QUERY_LENGTH, search_page
 from .stamps import request_stamp
 from .markup import highlight_citations
 
-# The latest few, then a link: a reader glances at what is new; the full stream has its own page
-# (and #update-<pk> links to an update further down are sent there by reader.js).
-UPDATES_ON_STORY_PAGE = 4
-LATEST_EVENTS_ON_STORY_PAGE = 12
-KEY_EVENTS_ON_STORY_PAGE = 12
-CLAIMS_PER_STATUS_ON_STORY_PAGE = 3
-FIGURES_ON_STORY_PAGE = 40
-ACTORS_ON_STORY_PAGE = 60
-SOURCES_ON_STORY_PAGE = 30
 PAGE_SIZE = 25
-
-# The order a reader wants: what holds up, what is open, then what is wrong.
-STATUS_ORDER = [
-    VerificationStatus.CORROBORATED,
-    VerificationStatus.UNVERIFIED,
-    VerificationStatus.DISPUTED,
-    VerificationStatus.INACCURATE,
-    VerificationStatus.RETRACTED,
-    VerificationStatus.UNREVIEWED,
-]
-
-
-def _story_actors(story):
-    """Published actors who took part in the story's events or made its claims: people first."""
-    claims = Claim.objects.published_in(story)
-    kind_order = Case(
-        *[When(kind=kind, then=Value(i)) for i, kind in enumerate(
-            [ActorKind.PERSON, ActorKind.GOVERNMENT_BODY, ActorKind.ORGANIZATION, ActorKind.COUNTRY]
-        )],
-        output_field=IntegerField(),
-    )
-    # Asked of each published actor (EXISTS on its own participations and claims) rather than
-    # gathered from every event and claim of the story: 1.6 ms instead of 22 ms at 10,000 events.
-    # The cost follows the site's published actors, not the story's size.
-    took_part = EventParticipation.objects.filter(visible_to_readers("event__"), event__story=story)
-    return (
-        Actor.objects.published()
-        .filter(Exists(took_part.filter(actor=OuterRef("pk"))) | Exists(claims.filter(claimant=OuterRef("pk"))))
-        .annotate(kind_order=kind_order)
-        .order_by("kind_order", "name")
-    )
-
-
-def _story_sources(story):
-    """Published sources cited by the story's published claims and events, newest first, without
-    their text. Asked of each source in that order (EXISTS, stopping after the
-    few shown), so the cost follows neither the story nor the site's sources; each citation's
-    claim or event is checked by its key against the one publishing rule."""
-    cited = Citation.objects.filter(is_stale=False, source=OuterRef("pk")).filter(
-        Exists(Claim.objects.published_in(story).filter(pk=OuterRef("claim_id")))
-        | Exists(Event.objects.published_in(story).filter(pk=OuterRef("event_id")))
-    )
-    return (
-        Source.objects.published().without_text()
-        .filter(Exists(cited))
-        .order_by(F("source_published_at").desc(nulls_last=True), "title", "pk")
-    )
 
 
 def _paginate(request, queryset, per_page: int = PAGE_SIZE, param: str = "page"):
@@ -177,77 +114,27 @@ def story_detail(request, slug):
     return _render_story(request, story)
 
 
-def _timeline_window(story):
-    """The story page's slice of the timeline: the latest key events and the latest events."""
-    events = Event.objects.published_in(story)
-    newest = events.order_by("-occurred_at", "-pk").values("pk")
-    return (
-        events.filter(
-            Q(pk__in=newest[:LATEST_EVENTS_ON_STORY_PAGE])
-            | Q(pk__in=newest.filter(is_key_event=True)[:KEY_EVENTS_ON_STORY_PAGE])
-        )
-        .for_timeline().order_by("occurred_at", "pk")
-    )
-
-
-def _claims_shown(story) -> tuple[list, list]:
-    """The story page's claims: the newest few of each verification status, with the full count
-    of each, and the statistics grouped by what they measure. Two claim queries, and one query
-    for the citations behind all of their badges."""
-    claims = Claim.objects.published_in(story)
-    counts = dict(
-        claims.order_by().values("verification_status").annotate(n=Count("pk"))
-        .values_list("verification_status", "n")
-    )
-    # One index range per status (claim_story_visible_idx), each stopping after a few rows: a
-    # window over every claim of the story sorted them all (145 ms at 10,000 claims).
-    newest_first = [F("made_at").desc(nulls_last=True), F("pk").desc()]
-    newest = claims.order_by(*newest_first).values("pk")
-    newest_per_status = list(claims.filter(reduce(operator.or_, (
-        Q(pk__in=newest.filter(verification_status=status)[:CLAIMS_PER_STATUS_ON_STORY_PAGE])
-        for status in STATUS_ORDER
-    ))).for_list().prefetch_related(None).order_by(*newest_first))
-    figures = list(
-        claims.filter(kind=ClaimKind.STATISTIC).for_list().prefetch_related(None)
-        .order_by("stat_measure", "made_at", "pk")[:FIGURES_ON_STORY_PAGE]
-    )
-    prefetch_related_objects([*newest_per_status, *figures], prefetch_backing_citations())
-    grouped = {status: [] for status in STATUS_ORDER}
-    for claim in newest_per_status:
-        grouped[claim.verification_status].append(claim)
-    groups = [
-        {"status": status, "label": status.label, "count": counts[status], "claims": grouped[status]}
-        for status in STATUS_ORDER if counts.get(status)
-    ]
-    # Statistics grouped by what they measure, so competing figures sit side by side.
-    figure_groups = [
-        {"measure": measure, "claims": list(group)}
-        for measure, group in groupby(figures, key=lambda c: c.stat_measure or c.text)
-    ]
-    return groups, figure_groups
-
-
 def _render_story(request, story, *, is_preview: bool = False):
     """The story page. Its sections are cached keyed on the content stamp (stamps.py), so each
     section's queries run only inside a cache miss: they are passed to the template lazily and a
-    cached section never touches them."""
-    updates = SimpleLazyObject(
-        lambda: list(Update.objects.published_in(story).pinned_first().for_list()[:UPDATES_ON_STORY_PAGE])
-    )
-    claims_shown = SimpleLazyObject(lambda: _claims_shown(story))
+    cached section never touches them. All of them read the story as of one moment."""
+    now = timezone.now()
+    updates = SimpleLazyObject(lambda: page_data.latest_updates(story, now=now))
+    counts = SimpleLazyObject(lambda: page_data.story_counts(story, now=now))
+    claims_shown = SimpleLazyObject(lambda: page_data.claims_shown(story, counts.claims_by_status, now=now))
     context = {
         "story": story,
         "is_preview": is_preview,
         "stamp": None if is_preview else request_stamp(request),
-        "counts": SimpleLazyObject(lambda: Story.objects.filter(pk=story.pk).with_counts().get()),
+        "counts": counts,
         "updates": updates,
-        "timeline": SimpleLazyObject(lambda: list(_timeline_window(story))),
+        "timeline": SimpleLazyObject(lambda: page_data.timeline_window(story, now=now)),
         # Both from one reading (their fragments share the stamp, so they miss together).
         "claim_groups": SimpleLazyObject(lambda: claims_shown[0]),
         "figures": SimpleLazyObject(lambda: claims_shown[1]),
-        "actors": SimpleLazyObject(lambda: list(_story_actors(story)[:ACTORS_ON_STORY_PAGE])),
-        "sources": SimpleLazyObject(lambda: list(_story_sources(story)[:SOURCES_ON_STORY_PAGE + 1])),
-        "sources_shown": SOURCES_ON_STORY_PAGE,
+        "actors": SimpleLazyObject(lambda: page_data.actors_shown(story, now=now)),
+        "sources": SimpleLazyObject(lambda: page_data.sources_shown(story, now=now)),
+        "sources_shown": page_data.SOURCES_ON_STORY_PAGE,
         "renditions": SimpleLazyObject(lambda: prepared_renditions(
             (story.lead_image, "full"), *((update.image, "card") for update in updates)
         )),
@@ -270,7 +157,7 @@ def story_updates(request, slug):
     story = _story_for_list(request, slug)
     filterset = UpdateFilter(
         request.GET, Update.objects.published_in(story).order_by("-posted_at", "-pk"),
-        tz=story.tzinfo, actors=_story_actors(story), request=request,
+        tz=story.tzinfo, actors=page_data.story_actors(story), request=request,
     )
     page = _paginate(request, filterset.qs.for_list(), per_page=20)
     return render(request, "stories/story_updates.html", {
@@ -285,7 +172,7 @@ def story_timeline(request, slug):
     story = _story_for_list(request, slug)
     filterset = EventFilter(
         request.GET, Event.objects.published_in(story).order_by("occurred_at", "pk"),
-        tz=story.tzinfo, actors=_story_actors(story), request=request,
+        tz=story.tzinfo, actors=page_data.story_actors(story), request=request,
     )
     page = _paginate(request, filterset.qs.for_timeline(), per_page=50)
     return render(request, "stories/story_timeline.html", {"story": story, "filter": filterset, "page": page})
@@ -299,7 +186,7 @@ def story_claims(request, slug):
         # Newest first, as the updates are: a reader of a developing story wants what was said
         # last; claims with no known date cannot be placed, so they come after every dated one.
         request.GET, Claim.objects.published_in(story).order_by(F("made_at").desc(nulls_last=True), "-pk"),
-        tz=story.tzinfo, actors=_story_actors(story), request=request,
+        tz=story.tzinfo, actors=page_data.story_actors(story), request=request,
     )
     page = _paginate(request, filterset.qs.for_list(), per_page=30)
     return render(request, "stories/story_claims.html", {"story": story, "filter": filterset, "page": page})

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from stories.models import Claim, Update
-from stories.views import UPDATES_ON_STORY_PAGE
+from stories.page_data import UPDATES_ON_STORY_PAGE
 
 from .factories import ARTIFACTS, CHROMIUM, SEED_STORY
 

@@ -20,7 +20,7 @@ from PIL import Image, ImageFilter
 
 from stories import images
 from stories.models import Actor, Citation, Claim, Event, Source, Update
-from stories.views import UPDATES_ON_STORY_PAGE
+from stories.page_data import UPDATES_ON_STORY_PAGE
 
 from .factories import ARTIFACTS, CHROMIUM, SEED_STORY
 

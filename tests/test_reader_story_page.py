@@ -11,7 +11,7 @@ from django.utils import timezone
 from stories import images
 from stories.models import ClaimKind, Precision, VerificationStatus
 from stories.markup import quoted
-from stories.views import UPDATES_ON_STORY_PAGE
+from stories.page_data import UPDATES_ON_STORY_PAGE
 from tests.factories import cite, jpeg_file, make_actor, make_claim, make_event, make_source, make_staff, make_story, make_update
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,139 @@
+"""Compiled queries answer exactly what the QuerySet they were built from answers, for any values,
+and are built once."""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from stories.compiled import LIST_LENGTHS, CompiledQuery, ModelColumns
+from stories.models import Claim, ClaimKind, Story
+
+from .factories import draft, make_actor, make_claim, make_story, published
+
+pytestmark = pytest.mark.django_db
+
+
+def claims_of(story, now):
+    return Claim.objects.published_in(Story(pk=story), now=now).order_by("pk")
+
+
+def test_rows_are_what_the_queryset_gives_for_every_story_and_moment():
+    first, second = make_story(), make_story()
+    soon = timezone.now() + timedelta(hours=1)
+    make_claim(first, text="Out now")
+    make_claim(first, text="Out within the hour", **published(published_at=soon))
+    make_claim(first, text="A draft", **draft())
+    make_claim(second, text="Another story's", kind=ClaimKind.STATISTIC, stat_value=Decimal("34.5"), stat_unit="%")
+    query = CompiledQuery(
+        lambda story, now: claims_of(story, now).values_list("pk", "text", "made_at", "stat_value", "published_at"),
+        story=int, now=datetime,
+    )
+    for story in (first, second):
+        for now in (timezone.now(), soon + timedelta(seconds=1)):
+            expected = list(claims_of(story.pk, now).values_list("pk", "text", "made_at", "stat_value", "published_at"))
+            assert query.rows(story=story.pk, now=now) == expected
+    assert [text for _, text, *_ in query.rows(story=first.pk, now=timezone.now())] == ["Out now"]
+    later = [text for _, text, *_ in query.rows(story=first.pk, now=soon + timedelta(seconds=1))]
+    assert later == ["Out now", "Out within the hour"]
+
+
+def test_values_come_back_converted_as_the_orm_converts_them():
+    story = make_story()
+    make_claim(story, kind=ClaimKind.STATISTIC, stat_value=Decimal("34.5"), stat_unit="%")
+    query = CompiledQuery(
+        lambda story, now: claims_of(story, now).values_list("stat_value", "published_at"), story=int, now=datetime,
+    )
+    [(value, moment)] = query.rows(story=story.pk, now=timezone.now())
+    assert value == Decimal("34.5") and isinstance(value, Decimal)
+    assert moment.tzinfo is not None
+
+
+def test_an_id_list_of_any_length_finds_exactly_those_rows():
+    story = make_story()
+    claims = [make_claim(story, text=f"Claim {i}") for i in range(20)]
+    query = CompiledQuery(
+        lambda ids, now: Claim.objects.published(now=now).filter(pk__in=ids).order_by("pk").values_list("text", flat=False),
+        ids=list, now=datetime,
+    )
+    for count in (0, 1, 4, 5, 16, 17, 20):
+        wanted = claims[:count]
+        rows = query.rows(ids=[claim.pk for claim in wanted], now=timezone.now())
+        assert [text for (text,) in rows] == [claim.text for claim in wanted]
+
+
+def test_longer_id_lists_are_refused_with_a_clear_error():
+    query = CompiledQuery(lambda ids: Claim.objects.filter(pk__in=ids).values_list("pk"), ids=list)
+    with pytest.raises(ValueError, match="more than a compiled query takes"):
+        query.rows(ids=list(range(1, LIST_LENGTHS[-1] + 2)))
+
+
+def test_a_query_is_built_once_and_then_costs_one_sql_statement():
+    story = make_story()
+    make_claim(story)
+    built = []
+
+    def build(story, now):
+        built.append(story)
+        return claims_of(story, now).values_list("pk")
+
+    query = CompiledQuery(build, story=int, now=datetime)
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as queries:
+            query.rows(story=story.pk, now=timezone.now())
+        assert len(queries) == 1
+    assert len(built) == 1
+
+
+def test_columns_in_another_order_than_the_select_come_back_as_asked():
+    story = make_story()
+    make_claim(story, text="Said")
+    query = CompiledQuery(
+        lambda story: Claim.objects.filter(story_id=story).annotate(n=Claim.objects.none().values("pk")[:1])
+        .values_list("text", "pk"),
+        story=int,
+    )
+    [(text, pk)] = query.rows(story=story.pk)
+    assert text == "Said" and isinstance(pk, int)
+
+
+def test_every_declared_value_must_reach_the_sql():
+    query = CompiledQuery(lambda story, now: Claim.objects.filter(story_id=story).values_list("pk"),
+                          story=int, now=datetime)
+    with pytest.raises(ValueError, match="does not use"):
+        query.rows(story=1, now=timezone.now())
+    with pytest.raises(TypeError, match="declare the kind"):
+        CompiledQuery(lambda story: Claim.objects.values_list("pk"), other=int)
+
+
+def test_model_columns_make_the_instances_the_orm_makes():
+    speaker = make_actor(name="Scott Bessent")
+    story = make_story()
+    claim = make_claim(story, claimant=speaker, text="Talks are going well")
+    columns, claimant = ModelColumns(Claim), ModelColumns(type(speaker), "claimant", omit=("bio",))
+    query = CompiledQuery(
+        lambda story: Claim.objects.filter(story_id=story).values_list(*columns.names, *claimant.names), story=int,
+    )
+    [row] = query.rows(story=story.pk)
+    loaded = columns.load(row)
+    assert loaded == claim and loaded.text == "Talks are going well" and not loaded._state.adding
+    assert {f.attname: getattr(loaded, f.attname) for f in Claim._meta.concrete_fields} == {
+        f.attname: getattr(Claim.objects.get(pk=claim.pk), f.attname) for f in Claim._meta.concrete_fields
+    }
+    actor = claimant.load(row, len(columns))
+    assert actor == speaker and actor.name == "Scott Bessent"
+    assert "bio" in actor.get_deferred_fields()
+
+
+def test_an_outer_join_that_found_nothing_loads_no_instance():
+    story = make_story()
+    make_claim(story, claimant=None, claimant_description="one official")
+    columns, claimant = ModelColumns(Claim), ModelColumns(type(make_actor()), "claimant")
+    query = CompiledQuery(
+        lambda story: Claim.objects.filter(story_id=story).values_list(*columns.names, *claimant.names), story=int,
+    )
+    [row] = query.rows(story=story.pk)
+    assert claimant.load(row, len(columns)) is None

@@ -1,0 +1,171 @@
+"""The story page's compiled reads show exactly what the published QuerySets show: the same rows,
+the same links, the same badges, nothing a reader may not see."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from stories import page_data
+from stories.markup import cited_publication
+from stories.models import (
+    Claim, ClaimKind, Correction, Event, ReviewState, Update, VerificationStatus, backing_citations,
+)
+
+from .factories import cite, draft, make_actor, make_claim, make_event, make_source, make_story, make_update, published
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def story(editor):
+    """A story with something of every kind readers may and may not see."""
+    story = make_story(title="London talks")
+    other, hidden_story = make_story(title="Geneva truce"), make_story(title="Unpublished", **draft())
+    soon = timezone.now() + timedelta(hours=2)
+    wire = make_source(title="Wire copy", publisher="Wire", content_group="wire-1",
+                       source_published_at=timezone.now() - timedelta(days=1))
+    copy = make_source(title="Wire copy again", publisher="Other paper", content_group="wire-1",
+                       source_published_at=timezone.now() - timedelta(days=2))
+    undated = make_source(title="Undated", publisher="")
+    unpublished = make_source(title="Not yet out", **draft())
+    speaker = make_actor(name="Scott Bessent")
+    hidden_speaker = make_actor(name="Not out yet", **draft())
+    claims = []
+    for i, status in enumerate(VerificationStatus.values * 2):
+        claim = make_claim(
+            story, text=f"Claim {i} “talks are going well”", verification_status=status,
+            claimant=[speaker, hidden_speaker, None][i % 3],
+            kind=ClaimKind.STATISTIC if i % 4 == 0 else ClaimKind.DIRECT_QUOTE,
+            stat_measure="Exports" if i % 4 == 0 else "", stat_value=i if i % 4 == 0 else None, stat_unit="percent",
+            made_at=timezone.now() - timedelta(hours=i), made_precision="hour",
+        )
+        cite(undated, "talks are going well", claim=claim)
+        if i % 2 or status == VerificationStatus.CORROBORATED:
+            cite(wire, "talks are going well", claim=claim, confirmed_by=editor)
+            cite(copy, "talks are going well", claim=claim, confirmed_by=editor)
+        if i % 3 == 0:
+            cite(unpublished, "talks are going well", claim=claim)
+        if i % 5 == 0:
+            cite(wire, "Exports fell 34.5% in May", claim=claim, relation="contradicts")
+        claims.append(claim)
+    make_claim(story, text="Draft claim", **draft())
+    make_claim(story, text="Scheduled claim", **published(published_at=soon))
+    make_claim(story, text="Candidate claim", review_state=ReviewState.CANDIDATE, **draft())
+    events = []
+    for i in range(30):
+        event = make_event(story, title=f"Event {i}", is_key_event=i % 4 == 0,
+                           occurred_at=timezone.now() - timedelta(days=30 - i))
+        cite([wire, copy, undated][i % 3], "talks are going well", event=event)
+        events.append(event)
+    make_event(story, title="Draft event", **draft())
+    stale = cite(wire, "Exports fell 34.5% in May", event=events[-1])
+    type(stale).objects.filter(pk=stale.pk).update(is_stale=True)
+    elsewhere = make_claim(other, text="Said in Geneva")
+    cite(wire, "talks are going well", claim=elsewhere)
+    unseen = make_claim(hidden_story, text="In a draft story")
+    pinned = make_update(story, headline="Pinned", is_pinned=True, posted_at=timezone.now() - timedelta(days=3))
+    pinned.claims.add(claims[1], claims[2], elsewhere, unseen, Claim.objects.get(text="Draft claim"))
+    pinned.events.add(events[0], Event.objects.get(title="Draft event"))
+    Correction.objects.create(update=pinned, note="An earlier version misnamed the venue.")
+    for i in range(6):
+        update = make_update(story, headline=f"Update {i}", posted_at=timezone.now() - timedelta(hours=i))
+        update.claims.add(claims[i])
+        update.events.add(events[i])
+    make_update(story, headline="Draft update", **draft())
+    make_update(story, headline="Scheduled update", **published(published_at=soon))
+    return story
+
+
+def badges(rows):
+    return [(row.pk, row.backing, cited_publication(row) if isinstance(row, Claim) else None) for row in rows]
+
+
+def test_latest_updates_are_the_published_updates_with_their_visible_links(story):
+    expected = list(Update.objects.published_in(story).pinned_first().for_list()[:page_data.UPDATES_ON_STORY_PAGE])
+    shown = page_data.latest_updates(story)
+    assert [u.pk for u in shown] == [u.pk for u in expected]
+    assert shown[0].headline == "Pinned"
+    for mine, theirs in zip(shown, expected, strict=True):
+        assert [c.pk for c in mine.linked_claims] == [c.pk for c in theirs.linked_claims]
+        assert [e.pk for e in mine.linked_events] == [e.pk for e in theirs.linked_events]
+        assert [c.note for c in mine.shown_corrections] == [c.note for c in theirs.shown_corrections]
+        assert mine.backing == theirs.backing
+        assert badges(mine.linked_claims) == badges(theirs.linked_claims)
+        assert {c.story.title for c in mine.linked_claims} <= {"London talks", "Geneva truce"}
+    texts = {c.text for c in shown[0].linked_claims}
+    assert "Said in Geneva" in texts and "In a draft story" not in texts and "Draft claim" not in texts
+
+
+def test_the_timeline_window_is_the_latest_and_the_key_published_events(story):
+    events = Event.objects.published_in(story)
+    newest = list(events.order_by("-occurred_at", "-pk"))
+    key_events = [e for e in newest if e.is_key_event][:page_data.KEY_EVENTS_ON_STORY_PAGE]
+    wanted = {e.pk for e in newest[:page_data.LATEST_EVENTS_ON_STORY_PAGE]} | {e.pk for e in key_events}
+    shown = page_data.timeline_window(story)
+    assert [e.pk for e in shown] == [e.pk for e in events.filter(pk__in=wanted).order_by("occurred_at", "pk")]
+    orm = {e.pk: e for e in events.filter(pk__in=wanted).for_timeline()}
+    assert [(e.pk, e.backing) for e in shown] == [(e.pk, orm[e.pk].backing) for e in shown]
+
+
+def test_claims_and_figures_carry_the_counts_badges_and_speakers_readers_see(story):
+    counts = page_data.story_counts(story)
+    published = Claim.objects.published_in(story)
+    assert counts.claims_by_status == {
+        status: published.filter(verification_status=status).count()
+        for status in VerificationStatus.values if published.filter(verification_status=status).exists()
+    }
+    assert counts.update_count == Update.objects.published_in(story).count() == 7
+    assert counts.event_count == Event.objects.published_in(story).count() == 30
+    groups, figures = page_data.claims_shown(story, counts.claims_by_status)
+    orm = {c.pk: c for c in published.for_list()}
+    for group in groups:
+        assert group["count"] == counts.claims_by_status[group["status"]]
+        newest = published.filter(verification_status=group["status"]).order_by(*page_data.NEWEST_FIRST)
+        assert [c.pk for c in group["claims"]] == [c.pk for c in newest[:page_data.CLAIMS_PER_STATUS_ON_STORY_PAGE]]
+    shown = [c for group in groups for c in group["claims"]] + [c for group in figures for c in group["claims"]]
+    assert badges(shown) == badges([orm[c.pk] for c in shown])
+    assert {c.visible_claimant.name if c.visible_claimant else None for c in shown} == {"Scott Bessent", None}
+    confirmed = [c for c in shown if c.backing.is_confirmed]
+    assert confirmed and all(c.backing.confirmed_by == 1 for c in confirmed)  # two copies of one wire story
+    figure_pks = [c.pk for group in figures for c in group["claims"]]
+    assert figure_pks == [c.pk for c in published.filter(kind=ClaimKind.STATISTIC).order_by("stat_measure", "made_at", "pk")]
+
+
+def test_actors_and_sources_are_the_published_ones_the_story_rests_on(story):
+    assert [a.pk for a in page_data.actors_shown(story)] == [a.pk for a in page_data.story_actors(story)]
+    assert [a.name for a in page_data.actors_shown(story)] == ["Scott Bessent"]
+    sources = page_data.sources_shown(story)
+    assert [s.pk for s in sources] == [s.pk for s in page_data.story_sources(story)]
+    assert [s.title for s in sources] == ["Wire copy", "Wire copy again", "Undated"]
+    assert "text" in sources[0].get_deferred_fields()
+
+
+def test_a_staff_preview_of_a_draft_story_shows_its_published_rows():
+    story = make_story(**draft())
+    make_update(story, headline="Ready")
+    make_update(story, headline="Still a draft", **draft())
+    assert [u.headline for u in page_data.latest_updates(story)] == ["Ready"]
+
+
+def test_the_story_page_reads_cost_the_same_few_queries_however_much_they_show(story):
+    with CaptureQueriesContext(connection) as queries:
+        page_data.latest_updates(story)
+        counts = page_data.story_counts(story)
+        page_data.timeline_window(story)
+        page_data.claims_shown(story, counts.claims_by_status)
+        page_data.actors_shown(story)
+        page_data.sources_shown(story)
+    assert len(queries) <= 16, [q["sql"][:80] for q in queries]
+
+
+def test_badges_from_plain_rows_follow_the_same_citation_rules(story):
+    claim = Claim.objects.published_in(story).filter(verification_status=VerificationStatus.CORROBORATED).first()
+    page_data.attach_backing(claims=[claim], now=timezone.now())
+    rows = backing_citations(claim)
+    orm = list(Claim.objects.published_in(story).for_list().get(pk=claim.pk).backing_citations)
+    assert [(c.pk, c.confirmed_support, c.counts_as_reporting, c.source.pk) for c in rows] == [
+        (c.pk, c.confirmed_support, c.counts_as_reporting, c.source.pk) for c in orm
+    ]
