@@ -12,7 +12,8 @@ class StoriesConfig(AppConfig):
 
         from newsroom.logging import log_admin_action
 
-        from .stamps import install_after_migrate
+        from . import stamps, tallies
 
         post_save.connect(log_admin_action, sender=LogEntry, dispatch_uid="newsroom-admin-log")
-        post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="newsroom-change-tracking")
+        post_migrate.connect(stamps.install_after_migrate, sender=self, dispatch_uid="newsroom-change-tracking")
+        post_migrate.connect(tallies.install_after_migrate, sender=self, dispatch_uid="newsroom-story-tallies")

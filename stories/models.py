@@ -537,6 +537,8 @@ class Event(Publishable):
             models.Index(fields=["status", "published_at"]),
             # A story's visible events newest first, and their count, without reading other rows.
             models.Index(fields=["story", "status", "occurred_at", "published_at"], name="event_story_visible_idx"),
+            # A story's events scheduled for later: what its tally counts but readers cannot see yet.
+            models.Index(fields=["story", "status", "published_at"], name="event_story_scheduled_idx"),
         ]
         constraints = [
             choices_constraint("status", PublicationStatus, "event"),
@@ -759,6 +761,7 @@ class Claim(Publishable):
             ),
             models.Index(fields=["review_state", "created_at"]),
             models.Index(fields=["status", "published_at"]),
+            models.Index(fields=["story", "status", "published_at"], name="claim_story_scheduled_idx"),
         ]
         constraints = [
             choices_constraint("status", PublicationStatus, "claim"),
@@ -1204,6 +1207,7 @@ class Update(Publishable):
                 name="update_story_visible_idx",
             ),
             models.Index(fields=["status", "published_at"]),
+            models.Index(fields=["story", "status", "published_at"], name="update_story_scheduled_idx"),
         ]
         constraints = [
             choices_constraint("status", PublicationStatus, "update"),

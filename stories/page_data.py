@@ -15,15 +15,15 @@ and name a publication, and borrow their rules from the models (`Citation.confir
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
 from itertools import groupby
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.utils import timezone
 
+from . import tallies
 from .compiled import CompiledQuery, ModelColumns
 from .models import (
     BACKING_CITATIONS,
@@ -280,37 +280,9 @@ def updates_by_id(story: Story, ids: list[int], *, now: datetime | None = None) 
 # --- Counts ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StoryCounts:
-    update_count: int
-    event_count: int
-    claims_by_status: dict
-
-
-def _count_of(model, story, now):
-    rows = model.objects.published_in(_story(story), now=now).order_by().values("story")
-    return Subquery(rows.annotate(n=Count("pk")).values("n"))
-
-
-_COUNTS = CompiledQuery(
-    lambda story, now: Story.objects.filter(pk=story).annotate(
-        updates_n=_count_of(Update, story, now), events_n=_count_of(Event, story, now),
-    ).values_list("updates_n", "events_n"),
-    story=int, now=datetime,
-)
-_CLAIM_COUNTS = CompiledQuery(
-    lambda story, now: Claim.objects.published_in(_story(story), now=now).order_by()
-    .values("verification_status").annotate(n=Count("pk")).values_list("verification_status", "n"),
-    story=int, now=datetime,
-)
-
-
-def story_counts(story: Story, *, now: datetime | None = None) -> StoryCounts:
+def story_counts(story: Story, *, now: datetime | None = None) -> tallies.StoryCounts:
     """How many updates, events and claims (by verification status) readers can see."""
-    now = now or timezone.now()
-    rows = _COUNTS.rows(story=story.pk, now=now)
-    updates, events = rows[0] if rows else (0, 0)
-    return StoryCounts(updates or 0, events or 0, dict(_CLAIM_COUNTS.rows(story=story.pk, now=now)))
+    return tallies.story_counts(story, now=now or timezone.now())
 
 
 # --- Timeline ----------------------------------------------------------------------------------
