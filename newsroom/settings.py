@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "newsroom.logging.RequestLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "stories.addresses.AddressesMiddleware",
     # Last, as django-axes requires: it turns a lockout raised during login into a 429 page.
     "axes.middleware.AxesMiddleware",
 ]

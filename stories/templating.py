@@ -10,16 +10,12 @@ from __future__ import annotations
 
 from django.template import defaultfilters
 from django.templatetags.static import static
-from django.urls import reverse
 from jinja2 import Environment
 
 from . import markup
+from .addresses import address
 from .structured_data import json_ld
 from .timeline import lay_out
-
-
-def url(name: str, *args) -> str:
-    return reverse(name, args=args)
 
 
 def environment(**options) -> Environment:
@@ -27,7 +23,7 @@ def environment(**options) -> Environment:
     # markup (and the poll's update HTML) byte for byte as it was.
     env = Environment(keep_trailing_newline=True, **options)
     env.globals.update(
-        url=url,
+        url=address,
         static=static,
         json_ld=json_ld,
         timeline_layout=lambda events, story, first_number=1: lay_out(events, story.tzinfo, first_number=first_number),
@@ -40,6 +36,9 @@ def environment(**options) -> Environment:
         status_badge=markup.status_badge,
         backing_badge=markup.backing_badge,
         claim_speaker=markup.claim_speaker,
+        claim_card=markup.claim_card,
+        figure_line=markup.figure_line,
+        timeline_entry=markup.timeline_entry,
         byline=markup.byline,
         citation_role=markup.citation_role,
         picture=markup.picture,
