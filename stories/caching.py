@@ -163,9 +163,9 @@ def stamped_page(view):
     return wrapped
 
 
-def stamped_row(request, queryset, **lookup):
-    """get_object_or_404(queryset, **lookup): the row a reader page is about, kept in the shared
-    cache under the content stamp.
+def stamped_row(request, queryset, load=None, /, **lookup):
+    """get_object_or_404(queryset, **lookup), or load(**lookup) where the page reads its row its
+    own way: the row a reader page is about, kept in the shared cache under the content stamp.
 
     With the whole-page caches off or missed, the lookup query was about half of a detail page
     whose fragments were warm. Keyed on the stamp like every fragment, so no write can leave it
@@ -175,6 +175,6 @@ def stamped_row(request, queryset, **lookup):
     cache_key = "stamped-row:" + hashlib.sha256(named.encode()).hexdigest()
     row = cache.get(cache_key)
     if row is None:
-        row = get_object_or_404(queryset, **lookup)
+        row = load(**lookup) if load is not None else get_object_or_404(queryset, **lookup)
         cache.set(cache_key, row, STAMPED_PAGE_SECONDS)
     return row

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest, Length, Lower, Substr
 from django.db.models.lookups import Exact
 from django.utils import timezone
@@ -147,18 +147,18 @@ class StoryQuerySet(PublishableQuerySet):
         """Order live stories first, then the most recently published."""
         return self.order_by("-is_live", "-published_at", "-pk")
 
-    def with_last_updated(self):
+    def with_last_updated(self, *, now=None):
         """Annotate `last_updated`: the newest reader-visible update's time, else publication time."""
         # A correlated subquery walks the (story, -posted_at) index; a join would group every update.
         newest = (
-            Update.objects.filter(visible_to_readers(), story=OuterRef("pk"))
+            Update.objects.filter(visible_to_readers(now=now), story=OuterRef("pk"))
             .order_by("-posted_at").values("posted_at")[:1]
         )
         return self.annotate(last_updated=Coalesce(Subquery(newest), "published_at"))
 
-    def for_detail_page(self):
+    def for_detail_page(self, *, now=None):
         """Return stories with everything the story page header reads."""
-        return self.with_last_updated()
+        return self.with_last_updated(now=now)
 
     def with_counts(self):
         """Annotate how many updates and events readers can see (lists that link to "All N")."""
@@ -247,6 +247,11 @@ class ActorKind(models.TextChoices):
     COUNTRY = "country", "Country"
 
 
+# How actors are listed beside a story and on the desk: people first, then the bodies they speak
+# for. The database keeps each actor's rank (Actor.kind_rank) so the listing is an index.
+ACTOR_KIND_ORDER = [ActorKind.PERSON, ActorKind.GOVERNMENT_BODY, ActorKind.ORGANIZATION, ActorKind.COUNTRY]
+
+
 class ActorQuerySet(PublishableQuerySet):
     def for_detail_page(self):
         """Return actors with their affiliation chain (person → body → country) and aliases."""
@@ -266,7 +271,15 @@ class Actor(Publishable):
     photo_alt = models.CharField(max_length=300, blank=True)
     photo_credit = models.CharField(max_length=200, blank=True)
     bio = models.TextField(blank=True)
-    history = HistoricalRecords()
+    kind_rank = models.GeneratedField(
+        expression=Case(
+            *[When(kind=kind, then=Value(rank)) for rank, kind in enumerate(ACTOR_KIND_ORDER)],
+            default=Value(len(ACTOR_KIND_ORDER)),
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
+    history = HistoricalRecords(excluded_fields=["kind_rank"])
 
     objects = ActorQuerySet.as_manager()
 
@@ -274,6 +287,9 @@ class Actor(Publishable):
         ordering = ["name"]
         indexes = [
             models.Index(fields=["kind", "name"]),
+            # People first, then by name: the story page's aside walks it and stops after the
+            # few it shows, instead of ranking every published actor of the site.
+            models.Index(fields=["kind_rank", "name", "id"], name="actor_listing_idx"),
             models.Index(fields=["published_at", "status"], name="actor_publish_idx"),
         ]
         permissions = [

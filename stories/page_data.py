@@ -20,7 +20,8 @@ from functools import reduce
 from itertools import groupby
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Exists, F, OuterRef, Q
+from django.http import Http404
 from django.utils import timezone
 
 from . import tallies
@@ -31,7 +32,6 @@ from .models import (
     LINKED_EVENTS,
     SHOWN_CORRECTIONS,
     Actor,
-    ActorKind,
     Citation,
     Claim,
     ClaimKind,
@@ -63,8 +63,6 @@ STATUS_ORDER = [
     VerificationStatus.RETRACTED,
     VerificationStatus.UNREVIEWED,
 ]
-# People first, then the bodies they speak for.
-ACTOR_KIND_ORDER = [ActorKind.PERSON, ActorKind.GOVERNMENT_BODY, ActorKind.ORGANIZATION, ActorKind.COUNTRY]
 
 
 def _story(pk: int) -> Story:
@@ -145,21 +143,33 @@ CLAIM = ModelColumns(Claim)
 EVENT = ModelColumns(Event)
 UPDATE = ModelColumns(Update)
 CORRECTION = ModelColumns(Correction)
-CLAIMANT = ModelColumns(Actor, "claimant", omit=("bio",))
-ACTOR = ModelColumns(Actor, omit=("bio",))
+# What the aside and a claim's speaker read of an actor.
+ACTOR = ModelColumns(Actor, only=("status", "published_at", "kind", "name", "slug", "role_title"))
 SOURCE = ModelColumns(Source, omit=("text",))
 AUTHOR_NAMES = ["author__first_name", "author__last_name"]
 
 
-def _claims(rows, story: Story, *, with_claimant: bool) -> list[Claim]:
+_ACTORS_BY_ID = CompiledQuery(
+    lambda ids: Actor.objects.filter(pk__in=ids).values_list(*ACTOR.names), ids=list,
+)
+
+
+def _claims(rows, story: Story) -> list[Claim]:
     claims = []
     for row in rows:
         claim = CLAIM.load(row)
         claim.story = story
-        if with_claimant:
-            claim.claimant = CLAIMANT.load(row, len(CLAIM))
         claims.append(claim)
     return claims
+
+
+def attach_claimants(claims: list[Claim]) -> None:
+    """Set each claim's claimant, each actor read once however many claims they made."""
+    ids = list({claim.claimant_id for claim in claims if claim.claimant_id is not None})
+    actors = {actor.pk: actor for actor in map(ACTOR.load, _ACTORS_BY_ID.rows(ids=ids))} if ids else {}
+    for claim in claims:
+        if claim.claimant_id is not None:
+            claim.claimant = actors[claim.claimant_id]
 
 
 def _events(rows, story: Story) -> list[Event]:
@@ -169,6 +179,26 @@ def _events(rows, story: Story) -> list[Event]:
         event.story = story
         events.append(event)
     return events
+
+
+# --- The story -----------------------------------------------------------------------------------
+
+STORY = ModelColumns(Story)
+_STORY = CompiledQuery(
+    lambda slug, now: Story.objects.published(now=now).for_detail_page(now=now).filter(slug=slug)
+    .values_list(*STORY.names, "last_updated"),
+    slug=str, now=datetime,
+)
+
+
+def story_page_row(*, slug: str, now: datetime | None = None) -> Story:
+    """The published story at `slug`, with what its page header reads (`last_updated`), or 404."""
+    rows = _STORY.rows(slug=slug, now=now or timezone.now())
+    if not rows:
+        raise Http404("No story is published at this address.")
+    story = STORY.load(rows[0])
+    story.last_updated = rows[0][-1]
+    return story
 
 
 # --- Updates -----------------------------------------------------------------------------------
@@ -327,14 +357,14 @@ def _newest_per_status(story, now):
             Q(pk__in=newest.filter(verification_status=status)[:CLAIMS_PER_STATUS_ON_STORY_PAGE])
             for status in STATUS_ORDER
         )))
-        .order_by(*NEWEST_FIRST).values_list(*CLAIM.names, *CLAIMANT.names)
+        .order_by(*NEWEST_FIRST).values_list(*CLAIM.names)
     )
 
 
 _NEWEST_PER_STATUS = CompiledQuery(_newest_per_status, story=int, now=datetime)
 _FIGURES = CompiledQuery(
     lambda story, now: Claim.objects.published_in(_story(story), now=now).filter(kind=ClaimKind.STATISTIC)
-    .order_by("stat_measure", "made_at", "pk").values_list(*CLAIM.names, *CLAIMANT.names)[:FIGURES_ON_STORY_PAGE],
+    .order_by("stat_measure", "made_at", "pk").values_list(*CLAIM.names)[:FIGURES_ON_STORY_PAGE],
     story=int, now=datetime,
 )
 
@@ -343,8 +373,9 @@ def claims_shown(story: Story, claim_counts: dict, *, now: datetime | None = Non
     """The story page's claims: the newest few of each verification status with the count of each,
     and the statistics grouped by what they measure, so competing figures sit side by side."""
     now = now or timezone.now()
-    newest = _claims(_NEWEST_PER_STATUS.rows(story=story.pk, now=now), story, with_claimant=True)
-    figures = _claims(_FIGURES.rows(story=story.pk, now=now), story, with_claimant=True)
+    newest = _claims(_NEWEST_PER_STATUS.rows(story=story.pk, now=now), story)
+    figures = _claims(_FIGURES.rows(story=story.pk, now=now), story)
+    attach_claimants([*newest, *figures])
     attach_backing(claims=[*newest, *figures], now=now)
     grouped = {status: [] for status in STATUS_ORDER}
     for claim in newest:
@@ -379,14 +410,10 @@ def story_actors(story: Story, *, now: datetime | None = None):
     made_a_claim = Claim.objects.filter(claimant=OuterRef("pk")).filter(
         Exists(Claim.objects.published_in(story, now=now).filter(pk=OuterRef("pk")))
     )
-    kind_order = Case(
-        *[When(kind=kind, then=Value(i)) for i, kind in enumerate(ACTOR_KIND_ORDER)], output_field=IntegerField(),
-    )
     return (
         Actor.objects.published(now=now)
         .filter(Exists(took_part) | Exists(made_a_claim))
-        .annotate(kind_order=kind_order)
-        .order_by("kind_order", "name", "pk")
+        .order_by("kind_rank", "name", "pk")
     )
 
 

@@ -110,7 +110,7 @@ def search(request):
 @page_cache
 @stamped_page
 def story_detail(request, slug):
-    story = stamped_row(request, Story.objects.published().for_detail_page(), slug=slug)
+    story = stamped_row(request, Story.objects, page_data.story_page_row, slug=slug)
     return _render_story(request, story)
 
 

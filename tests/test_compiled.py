@@ -137,3 +137,10 @@ def test_an_outer_join_that_found_nothing_loads_no_instance():
     )
     [row] = query.rows(story=story.pk)
     assert claimant.load(row, len(columns)) is None
+
+
+def test_a_moment_taken_when_compiling_is_refused_rather_than_kept_for_every_call():
+    """A QuerySet method that reads the clock itself would freeze it into the compiled SQL."""
+    query = CompiledQuery(lambda story: Claim.objects.published_in(Story(pk=story)).values_list("pk"), story=int)
+    with pytest.raises(ValueError, match="has a moment it was not given"):
+        query.rows(story=1)

@@ -158,7 +158,8 @@ def test_the_story_page_reads_cost_the_same_few_queries_however_much_they_show(s
         page_data.claims_shown(story, counts.claims_by_status)
         page_data.actors_shown(story)
         page_data.sources_shown(story)
-    assert len(queries) <= 16, [q["sql"][:80] for q in queries]
+    # Updates 4 (+1 for claims of other stories), counts 2, timeline 2, claims 5, actors 1, sources 1.
+    assert len(queries) <= 17, [q["sql"][:80] for q in queries]
 
 
 def test_badges_from_plain_rows_follow_the_same_citation_rules(story):
@@ -169,3 +170,22 @@ def test_badges_from_plain_rows_follow_the_same_citation_rules(story):
     assert [(c.pk, c.confirmed_support, c.counts_as_reporting, c.source.pk) for c in rows] == [
         (c.pk, c.confirmed_support, c.counts_as_reporting, c.source.pk) for c in orm
     ]
+
+
+def test_the_story_header_counts_an_update_that_came_out_after_the_first_reader():
+    story = make_story()
+    page_data.story_page_row(slug=story.slug)
+    soon = timezone.now() + timedelta(minutes=5)
+    update = make_update(story, posted_at=soon, **published(published_at=soon))
+    assert page_data.story_page_row(slug=story.slug).last_updated == story.published_at
+    later = page_data.story_page_row(slug=story.slug, now=soon + timedelta(seconds=1))
+    assert later.last_updated == update.posted_at
+
+
+def test_no_story_page_row_for_a_draft_or_unknown_story():
+    from django.http import Http404
+
+    hidden = make_story(**draft())
+    for slug in (hidden.slug, "no-such-story"):
+        with pytest.raises(Http404):
+            page_data.story_page_row(slug=slug)
