@@ -54,6 +54,9 @@ def test_each_request_links_under_its_own_script_prefix(client, settings):
 
     claim = make_claim()
     settings.NEWSROOM_STAMPED_PAGES = False
+    # Django keeps the static files' address with the prefix it first saw; setting STATIC_URL
+    # here makes it forget that address now and again when the test ends.
+    settings.STATIC_URL = "/static/"
     set_script_prefix("/newsroom/")
     try:
         html = client.get(f"/claims/{claim.pk}/").content.decode()
