@@ -281,6 +281,79 @@ def timeline_entry(event) -> Markup:
     )
 
 
+def source_line(source) -> Markup:
+    """A source in the story page's list: its title (linked), publisher, date and the original."""
+    title = escape(source.title)
+    publisher = escape(source.publisher) if source.publisher else "No publisher given"
+    published = f"· {day(source.source_published_at)}" if source.source_published_at else ""
+    if source.url:
+        original = (
+            f'<a class="external" href="{escape(source.url)}" rel="noopener noreferrer">Original'
+            f'<span class="visually-hidden"> of {title} (external site)</span></a>'
+        )
+    else:
+        original = "No web address given"
+    return Markup(
+        f'<li class="source-list__item">\n'
+        f'        <a class="source-list__title" href="{escape(source.get_absolute_url())}">{title}</a>\n'
+        f'        <span class="source-list__meta">\n'
+        f"          {publisher}\n"
+        f"          {published}\n"
+        f"          · {original}\n"
+        f"        </span>\n"
+        f"      </li>"
+    )
+
+
+def actor_line(actor) -> Markup:
+    """An actor in the story page's list of people and bodies: name (linked) and role."""
+    role = f'<span class="actor-list__role">{escape(actor.role_title)}</span>' if actor.role_title else ""
+    return Markup(f'<li><a href="{escape(actor.get_absolute_url())}">{escape(actor.name)}</a>{role}</li>')
+
+
+def timeline_chart(layout) -> Markup:
+    """The timeline's SVG (timeline.lay_out) and its legend; nothing for an empty timeline."""
+    if not layout.marks:
+        return NOTHING
+    axis = layout.axis_y
+    parts = [
+        f'<svg class="timeline-chart" width="100%" height="{layout.height}" aria-hidden="true" focusable="false">\n'
+        f'  <line class="timeline-chart__axis" x1="1%" x2="99%" y1="{axis}" y2="{axis}"></line>\n'
+    ]
+    for index, tick in enumerate(layout.ticks):
+        parts.append(f'  <line class="timeline-chart__tick" x1="{tick.x}%" x2="{tick.x}%" y1="6" y2="{axis + 5}"></line>\n')
+        if tick.show_label:
+            classes = "timeline-chart__tick-label"
+            if index == 0:
+                classes += " timeline-chart__tick-label--first"
+            if not tick.on_phone:
+                classes += " timeline-chart__tick-label--wide-only"
+            parts.append(f'  <text class="{classes}" x="{tick.x}%" y="{axis + 22}">{escape(tick.label)}</text>\n')
+    for mark in layout.marks:
+        key = " timeline-chart__mark--key" if mark.is_key else ""
+        if mark.shape == "point":
+            shape = f'<circle cx="{mark.x}%" cy="{mark.y}" r="{7 if mark.is_key else 5}"></circle>'
+        else:
+            rounding = 5 if mark.shape == "period" else 3
+            shape = (f'<rect x="{mark.x}%" y="{mark.bar_y}" width="{mark.width}%" height="10" '
+                     f'rx="{rounding}"></rect>')
+        parts.append(
+            f'  <g class="timeline-chart__mark timeline-chart__mark--{mark.shape}{key}">\n'
+            f"    <title>{escape(mark.tooltip)}</title>\n"
+            f"    {shape}\n"
+            f'    <text class="timeline-chart__number" x="{mark.x_end}%" dx="{10 if mark.shape == "point" else 5}" '
+            f'y="{mark.label_y}">{mark.number}</text>\n'
+            f"  </g>\n"
+        )
+    parts.append('</svg>\n<ul class="timeline-legend" aria-hidden="true">\n  ')
+    parts.extend(
+        f'<li><span class="legend-swatch legend-swatch--{kind}"></span>{escape(label)}</li>'
+        for kind, label in layout.legend
+    )
+    parts.append("\n</ul>")
+    return Markup("".join(parts))
+
+
 # --- Images --------------------------------------------------------------------------------------
 
 
