@@ -34,6 +34,7 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
@@ -45,7 +46,9 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
+from . import page_data
 from .caching import shared_for_a_moment
+from .compiled import CompiledQuery
 from .models import PublicationStatus, Story, Update, corrections_of, visible_to_readers
 from .publishing import announce_due_updates
 from .stamps import site_stamp
@@ -190,6 +193,25 @@ def _was_once_visible(versions: list[tuple], now: datetime) -> bool:
     return False
 
 
+@lru_cache(maxsize=8)
+def _gone_after(limit: int) -> tuple[CompiledQuery, CompiledQuery]:
+    """The poll's two questions about updates readers cannot see (now), compiled once per limit:
+    hidden ones still in the story, and deleted ones (by their deletion record)."""
+    history = Update.history.model
+    hidden = CompiledQuery(
+        lambda story, after, now: Update.objects.filter(story_id=story, sequence__gt=after)
+        .exclude(visible_to_readers(now=now)).order_by("sequence", "pk").values_list("pk", "sequence")[:limit],
+        story=int, after=int, now=datetime,
+    )
+    deleted = CompiledQuery(
+        lambda story, after: history.objects.filter(story_id=story, history_type="-", sequence__gt=after)
+        .exclude(id__in=Update.objects.filter(story_id=story).values("pk"))
+        .order_by("sequence", "id").values_list("id", "sequence")[:limit],
+        story=int, after=int,
+    )
+    return hidden, deleted
+
+
 def changes_after(*, story_pk: int, after: int, current_sequence: int, limit: int) -> Changes:
     """The story's update changes with a sequence above `after`, oldest first, at most `limit`.
 
@@ -198,20 +220,11 @@ def changes_after(*, story_pk: int, after: int, current_sequence: int, limit: in
     """
     now = timezone.now()
     history = Update.history.model
-    visible = list(
-        # for_list() is the story page's query, so both share each update's cached HTML.
-        Update.objects.published().filter(story_id=story_pk, sequence__gt=after)
-        .for_list().order_by("sequence", "pk")[: limit + 1]
-    )
-    hidden = list(
-        Update.objects.filter(story_id=story_pk, sequence__gt=after).exclude(visible_to_readers())
-        .order_by("sequence", "pk").values_list("pk", "sequence")[: limit + 1]
-    )
-    deleted = list(
-        history.objects.filter(story_id=story_pk, history_type="-", sequence__gt=after)
-        .exclude(id__in=Update.objects.filter(story_id=story_pk).values("pk"))
-        .order_by("sequence", "id").values_list("id", "sequence")[: limit + 1]
-    )
+    # The story page's reads, so the poll and the page share each update's cached HTML.
+    visible = page_data.updates_changed_after(page_data.story_by_pk(story_pk), after=after, limit=limit + 1, now=now)
+    hidden_query, deleted_query = _gone_after(limit + 1)
+    hidden = hidden_query.rows(story=story_pk, after=after, now=now)
+    deleted = deleted_query.rows(story=story_pk, after=after)
     gone = dict(hidden + deleted)
     versions: dict[int, list[tuple]] = {pk: [] for pk in gone}
     if gone:

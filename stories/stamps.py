@@ -24,15 +24,14 @@ model table, and a version that went back to zero would hand out pages cached be
 
 from __future__ import annotations
 
-import weakref
 from datetime import UTC, datetime
 
 from django.apps import apps
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.backends.signals import connection_created
-from django.dispatch import receiver
 from django.utils import timezone
+
+from .compiled import can_prepare, execute_prepared
 
 VERSION_TABLE = "stories_content_version"
 TRIGGER = "stories_content_changed"
@@ -126,9 +125,6 @@ def install_after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
 _SENTINEL = datetime(1901, 1, 1, tzinfo=UTC)
 # Per database vendor: the stamp's SQL, its parameters, and which of them are "now".
 _compiled: dict[str, tuple[str, list, list[int]]] = {}
-# Connections (Django's per-thread wrappers) whose current database session holds the prepared
-# stamp statement; a new session (reconnect, CONN_MAX_AGE) drops out through connection_created.
-_prepared_on: weakref.WeakSet = weakref.WeakSet()
 PREPARED_STAMP = "newsroom_site_stamp"
 
 
@@ -153,34 +149,6 @@ def _stamp_sql(connection) -> tuple[str, list, list[int]]:
     return "SELECT " + ", ".join(selects), params, now_at
 
 
-def _uses_prepared_stamp(connection) -> bool:
-    # Behind a transaction-pooling proxy a session's prepared statements are not its own; Django
-    # asks for DISABLE_SERVER_SIDE_CURSORS there, so that setting turns preparing off too.
-    return connection.vendor == "postgresql" and not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
-
-
-def _prepare_stamp(connection, cursor, sql: str, params: list, now_at: list[int]) -> None:
-    """PREPARE the stamp once per PostgreSQL session: planning its subqueries on every call cost
-    most of the query (pgbench: 0.8 ms planned each time, 0.1 ms prepared)."""
-    pieces = sql.split("%s")
-    text = pieces[0]
-    fixed = []
-    for position, (param, piece) in enumerate(zip(params, pieces[1:], strict=True)):
-        if position in now_at:
-            text += "$1"
-        else:
-            text += "%s"
-            fixed.append(param)
-        text += piece
-    cursor.execute(f"PREPARE {PREPARED_STAMP}(timestamptz) AS {text}", fixed)
-    _prepared_on.add(connection)
-
-
-@receiver(connection_created)
-def _forget_prepared_stamp(sender, connection, **kwargs):
-    _prepared_on.discard(connection)
-
-
 def site_stamp() -> str:
     """Changes whenever anything readers can see anywhere changes: one query.
 
@@ -192,15 +160,15 @@ def site_stamp() -> str:
         _compiled[connection.vendor] = _stamp_sql(connection)
     sql, params, now_at = _compiled[connection.vendor]
     now = connection.ops.adapt_datetimefield_value(timezone.now())
+    call_params = list(params)
+    for position in now_at:
+        call_params[position] = now
     with connection.cursor() as cursor:
-        if _uses_prepared_stamp(connection):
-            if connection not in _prepared_on:
-                _prepare_stamp(connection, cursor, sql, params, now_at)
-            cursor.execute(f"EXECUTE {PREPARED_STAMP}(%s)", [now])
+        if can_prepare(connection):
+            # Planning the stamp's subqueries on every call cost most of the query (pgbench:
+            # 0.8 ms planned each time, 0.1 ms prepared).
+            execute_prepared(connection, cursor, PREPARED_STAMP, sql, call_params, now_at)
         else:
-            call_params = list(params)
-            for position in now_at:
-                call_params[position] = now
             cursor.execute(sql, call_params)
         version, *next_due = cursor.fetchone()
     due = min((str(moment) for moment in next_due if moment is not None), default="")

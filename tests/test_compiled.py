@@ -81,6 +81,7 @@ def test_a_query_is_built_once_and_then_costs_one_sql_statement():
         return claims_of(story, now).values_list("pk")
 
     query = CompiledQuery(build, story=int, now=datetime)
+    query.rows(story=story.pk, now=timezone.now())  # on PostgreSQL, also PREPAREs it for the session
     for _ in range(3):
         with CaptureQueriesContext(connection) as queries:
             query.rows(story=story.pk, now=timezone.now())
@@ -144,3 +145,32 @@ def test_a_moment_taken_when_compiling_is_refused_rather_than_kept_for_every_cal
     query = CompiledQuery(lambda story: Claim.objects.published_in(Story(pk=story)).values_list("pk"), story=int)
     with pytest.raises(ValueError, match="has a moment it was not given"):
         query.rows(story=1)
+
+
+def test_loaded_instances_behave_as_loaded_ones_and_respect_init_receivers():
+    """Instances are made as an unpickled one is (no __init__); they save, defer and refresh as
+    any loaded row, and a model with init-signal receivers is made through from_db() instead."""
+    from django.db.models.signals import post_init
+
+    story = make_story()
+    claim = make_claim(story, text="Said first")
+    columns = ModelColumns(Claim, omit=("verification_note",))
+    query = CompiledQuery(lambda story: Claim.objects.filter(story_id=story).values_list(*columns.names), story=int)
+    loaded = columns.load(query.rows(story=story.pk)[0])
+    assert loaded.get_deferred_fields() == {"verification_note"}
+    assert loaded.verification_note == claim.verification_note  # read when asked, as defer() does
+    loaded.text = "Said again"
+    loaded.save(update_fields=["text"])
+    assert Claim.objects.get(pk=claim.pk).text == "Said again"
+
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=Claim)
+    try:
+        again = columns.load(query.rows(story=story.pk)[0])
+    finally:
+        post_init.disconnect(receiver, sender=Claim)
+    assert seen == [again] and again.text == "Said again"
