@@ -39,6 +39,33 @@ REDIS = "redis://127.0.0.1:6379/15"
 CONFIGS = ["sqlite-locmem", "sqlite-redis", "postgres-locmem", "postgres-redis"]
 
 
+class Serving:
+    """How gunicorn serves: worker class, workers, threads per worker, keep-alive seconds."""
+
+    def __init__(self, worker_class: str = "sync", workers: int = 2, threads: int = 1, keep_alive: int = 2) -> None:
+        self.worker_class, self.workers, self.threads, self.keep_alive = worker_class, workers, threads, keep_alive
+
+    def options(self) -> list[str]:
+        options = ["--workers", str(self.workers), "--worker-class", self.worker_class,
+                   "--keep-alive", str(self.keep_alive)]
+        if self.worker_class != "sync":
+            options += ["--threads", str(self.threads)]
+        return options
+
+    def __str__(self) -> str:
+        threaded = self.worker_class != "sync"
+        threads = f" × {self.threads} threads" if threaded else ""
+        keep_alive = f", keep-alive {self.keep_alive} s" if threaded else ""
+        name = {"newsroom.serving.ThreadWorker": "threaded (newsroom.serving)"}.get(self.worker_class, self.worker_class)
+        return f"{self.workers} {name} workers{threads}{keep_alive}"
+
+
+# What the README recommends and the benchmark and load scripts serve with (see bench/serving.py):
+# gunicorn's threaded worker with idle connections kept off its threads (newsroom/serving.py),
+# no keep-alive so no worker is left holding clients while another idles.
+SERVING = Serving("newsroom.serving.ThreadWorker", workers=2, threads=4, keep_alive=0)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -88,25 +115,6 @@ def run_json(args: list[str], env: dict) -> dict:
     if result.returncode:
         sys.exit(f"bench/prepare.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-class Serving:
-    """How gunicorn serves: worker class, workers, threads per worker, keep-alive seconds."""
-
-    def __init__(self, worker_class: str = "sync", workers: int = 2, threads: int = 1, keep_alive: int = 2) -> None:
-        self.worker_class, self.workers, self.threads, self.keep_alive = worker_class, workers, threads, keep_alive
-
-    def options(self) -> list[str]:
-        options = ["--workers", str(self.workers), "--worker-class", self.worker_class,
-                   "--keep-alive", str(self.keep_alive)]
-        if self.worker_class == "gthread":
-            options += ["--threads", str(self.threads)]
-        return options
-
-    def __str__(self) -> str:
-        threads = f" × {self.threads} threads" if self.worker_class == "gthread" else ""
-        keep_alive = f", keep-alive {self.keep_alive} s" if self.worker_class == "gthread" else ""
-        return f"{self.workers} {self.worker_class} workers{threads}{keep_alive}"
 
 
 class Server:
@@ -249,12 +257,10 @@ def main() -> None:
     parser.add_argument("--configs", default=",".join(CONFIGS))
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2)
-    # The best measured here (bench/serving.py, README): gthread, 2 workers × 4 threads, no
-    # keep-alive, so no client's connection stays pinned to one worker.
-    parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"])
-    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
-    parser.add_argument("--keep-alive", type=int, default=0, help="gthread keep-alive seconds (0: none)")
+    parser.add_argument("--workers", type=int, default=SERVING.workers)
+    parser.add_argument("--worker-class", default=SERVING.worker_class, help="sync, gthread or a worker class path")
+    parser.add_argument("--threads", type=int, default=SERVING.threads, help="threads per gthread worker")
+    parser.add_argument("--keep-alive", type=int, default=SERVING.keep_alive, help="gthread keep-alive seconds (0: none)")
     parser.add_argument("--import-articles", type=int, default=1000)
     parser.add_argument("--quick", action="store_true", help="N=100, 3 s, SQLite + local memory only")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.md")

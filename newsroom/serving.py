@@ -1,0 +1,54 @@
+"""How gunicorn serves Newsroom: gunicorn's threaded worker, with idle connections kept off its threads.
+
+Since gunicorn 24 the threaded worker hands a newly accepted connection straight to a pool
+thread, which then waits up to five seconds for the request to arrive (upstream pull requests
+3519 and 3635). A browser that opens a connection ahead of its request, a slow client, or a
+burst of readers arriving at once thus holds all of a worker's few threads while they do
+nothing: with 200 live readers, one poll in a hundred waited a second and a half behind
+connections that had not yet said a word, on a server that was otherwise idle.
+
+This worker does what gunicorn did until version 23: a new connection waits in the worker's
+event loop, like a kept-alive one, and reaches a thread only once its request has arrived. It
+uses gunicorn's own path for deferring such a connection, so the rest of the worker is unchanged.
+A connection that has sent nothing after REQUEST_WAIT seconds (or the keep-alive timeout, if
+longer) is closed.
+
+With idle connections off the threads, one thread per worker serves a CPU-bound page best (no
+thread waits on another for the interpreter lock), and without keep-alive every request is a
+new connection, so no worker is left holding a client's connections while another sits idle.
+See the README's "Serving" for the measurements.
+
+    gunicorn newsroom.wsgi --worker-class newsroom.serving.ThreadWorker --workers 2 --threads 1 --keep-alive 0
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import time
+from concurrent.futures import Future
+
+from gunicorn.workers import gthread
+
+
+# Seconds a new connection may take to send its request, as a web server allows for the headers.
+REQUEST_WAIT = float(os.environ.get("NEWSROOM_REQUEST_WAIT_SECONDS", "10"))
+
+
+class ThreadWorker(gthread.ThreadWorker):
+    def accept(self, listener) -> None:
+        try:
+            client, address = listener.accept()
+        except OSError as error:
+            if error.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise
+            return
+        self.nr_conns += 1
+        connection = gthread.TConn(self.cfg, client, address, listener.getsockname())
+        # What a pool thread reports when a connection had nothing to read: the worker then
+        # waits for the request in its event loop and hands it to a thread once it is there.
+        waiting = Future()
+        waiting.set_result(gthread._DEFER)
+        self.finish_request(connection, waiting)
+        # Every connection waiting here gets the same allowance, so they stay in expiry order.
+        connection.timeout = time.monotonic() + max(self.cfg.keepalive, REQUEST_WAIT)
