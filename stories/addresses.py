@@ -44,10 +44,15 @@ def _base() -> tuple[str, str]:
     return _request_base.get() or (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
 
 
+@lru_cache(maxsize=4096)
+def _quoted(text: str) -> str:
+    # As reverse() quotes them. A page repeats a few slugs (its story's) dozens of times.
+    return quote(text, safe="-._~")
+
+
 def _fill(address: str, sentinels: tuple[str, ...], values) -> str:
     for sentinel, value in zip(sentinels, values):
-        # As reverse() quotes them; a number needs no quoting.
-        text = str(value) if value.__class__ is int else quote(str(value), safe="-._~")
+        text = str(value) if value.__class__ is int else _quoted(str(value))
         address = address.replace(sentinel, text)
     return address
 

@@ -262,9 +262,20 @@ class ModelColumns:
         prefix = f"{path}__" if path else ""
         self.names = [f"{prefix}{name}" for name in fields]
         self._pk_index = fields.index(model._meta.pk.attname)
+        self._receivers_seen: tuple[int, int] | None = None
+        self._is_plain = False
 
     def __len__(self) -> int:
         return len(self.names)
+
+    def _plain(self) -> bool:
+        """Whether no init-signal receiver listens to the model (asked again when any connects or goes)."""
+        receivers = (len(signals.pre_init.receivers), len(signals.post_init.receivers))
+        if receivers != self._receivers_seen:
+            model = self.model
+            self._is_plain = not (signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model))
+            self._receivers_seen = receivers
+        return self._is_plain
 
     def load(self, row: Sequence, start: int = 0, using: str = DEFAULT_DB_ALIAS) -> Model | None:
         """The instance in row[start:start + len(self)], or None where an outer join found none."""
@@ -272,9 +283,7 @@ class ModelColumns:
         if values[self._pk_index] is None:
             return None
         model = self.model
-        if (signals.pre_init.receivers or signals.post_init.receivers) and (
-            signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
-        ):
+        if not self._plain():
             return model.from_db(using, frozenset(self.attnames), values)
         instance = model.__new__(model)
         instance.__dict__.update(zip(self.attnames, values))
