@@ -163,18 +163,24 @@ def stamped_page(view):
     return wrapped
 
 
-def stamped_row(request, queryset, load=None, /, **lookup):
-    """get_object_or_404(queryset, **lookup), or load(**lookup) where the page reads its row its
-    own way: the row a reader page is about, kept in the shared cache under the content stamp.
+def stamped_row(request, model, find, /, **lookup):
+    """find(**lookup): the row a reader page is about, kept in the shared cache under the content
+    stamp. `find` raises Http404 for no row readers may see (see `row_in`).
 
     With the whole-page caches off or missed, the lookup query was about half of a detail page
     whose fragments were warm. Keyed on the stamp like every fragment, so no write can leave it
     stale; a miss, or a 404, reads the database as before.
     """
-    named = f"{queryset.model._meta.label_lower}|{sorted(lookup.items())}|{request_stamp(request)}"
+    named = f"{model._meta.label_lower}|{sorted(lookup.items())}|{request_stamp(request)}"
     cache_key = "stamped-row:" + hashlib.sha256(named.encode()).hexdigest()
     row = cache.get(cache_key)
     if row is None:
-        row = load(**lookup) if load is not None else get_object_or_404(queryset, **lookup)
+        row = find(**lookup)
         cache.set(cache_key, row, STAMPED_PAGE_SECONDS)
     return row
+
+
+def row_in(queryset):
+    """A `find` for stamped_row: get_object_or_404(queryset(), **lookup), the QuerySet built only
+    on a miss (building it was a fifth of a detail page served from its fragments)."""
+    return lambda **lookup: get_object_or_404(queryset(), **lookup)

@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
 from . import page_data
-from .caching import page_cache, stamped_page, stamped_row
+from .caching import page_cache, row_in, stamped_page, stamped_row
 from .downloads import events_csv, timeline_json
 from .filters import ClaimFilter, EventFilter, UpdateFilter
 from .images import prepared_renditions
@@ -110,7 +110,7 @@ def search(request):
 @page_cache
 @stamped_page
 def story_detail(request, slug):
-    story = stamped_row(request, Story.objects, page_data.story_page_row, slug=slug)
+    story = stamped_row(request, Story, page_data.story_page_row, slug=slug)
     return _render_story(request, story)
 
 
@@ -198,7 +198,10 @@ def story_claims(request, slug):
 @page_cache
 @stamped_page
 def update_detail(request, slug, pk):
-    update = stamped_row(request, Update.objects.published().select_related("story", "author"), story__slug=slug, pk=pk)
+    update = stamped_row(
+        request, Update, row_in(lambda: Update.objects.published().select_related("story", "author")),
+        story__slug=slug, pk=pk,
+    )
     return _render_update(request, update)
 
 
@@ -213,7 +216,9 @@ def _render_update(request, update, *, is_preview: bool = False):
 @page_cache
 @stamped_page
 def event_detail(request, slug, pk):
-    event = stamped_row(request, Event.objects.published().select_related("story"), story__slug=slug, pk=pk)
+    event = stamped_row(
+        request, Event, row_in(lambda: Event.objects.published().select_related("story")), story__slug=slug, pk=pk,
+    )
     return _render_event(request, event)
 
 
@@ -227,7 +232,7 @@ def _render_event(request, event, *, is_preview: bool = False):
 @page_cache
 @stamped_page
 def claim_detail(request, pk):
-    claim = stamped_row(request, Claim.objects.published().select_related("claimant", "story"), pk=pk)
+    claim = stamped_row(request, Claim, row_in(lambda: Claim.objects.published().select_related("claimant", "story")), pk=pk)
     return _render_claim(request, claim)
 
 
@@ -260,7 +265,10 @@ def _render_claim(request, claim, *, is_preview: bool = False):
 @page_cache
 @stamped_page
 def actor_detail(request, slug):
-    actor = stamped_row(request, Actor.objects.published().select_related("affiliation__affiliation__affiliation"), slug=slug)
+    actor = stamped_row(
+        request, Actor, row_in(lambda: Actor.objects.published().select_related("affiliation__affiliation__affiliation")),
+        slug=slug,
+    )
     return _render_actor(request, actor)
 
 
@@ -320,7 +328,7 @@ def _render_actor(request, actor, *, is_preview: bool = False):
 @page_cache
 @stamped_page
 def source_detail(request, slug):
-    source = stamped_row(request, Source.objects.published(), slug=slug)
+    source = stamped_row(request, Source, row_in(lambda: Source.objects.published()), slug=slug)
     return _render_source(request, source)
 
 
