@@ -73,8 +73,14 @@ _prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def can_prepare(connection) -> bool:
     """Whether queries may be prepared statements of the session. Behind a transaction-pooling
     proxy a session's statements are not its own; Django asks for DISABLE_SERVER_SIDE_CURSORS
-    there, so that setting turns preparing off too."""
-    return connection.vendor == "postgresql" and not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+    there, so that setting turns preparing off too. A session closed after each request
+    (CONN_MAX_AGE 0) would pay a PREPARE round trip for every statement and never reuse one."""
+    settings_dict = connection.settings_dict
+    return (
+        connection.vendor == "postgresql"
+        and not settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+        and settings_dict.get("CONN_MAX_AGE") != 0
+    )
 
 
 def execute_prepared(connection, cursor, name: str, sql: str, params: list, slots: list[int]) -> None:

@@ -12,11 +12,13 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import F
-from django.test.utils import CaptureQueriesContext
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from stories import stamps
+from stories.caching import clear_every_cache
 from stories.merging import merge_actors
 from stories.models import (
     CitationProposal,
@@ -98,17 +100,28 @@ def test_site_stamp_keeps_working_after_the_database_connection_is_replaced():
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL sessions only")
+@pytest.mark.parametrize("setting, value", [
+    ("DISABLE_SERVER_SIDE_CURSORS", True),  # behind a transaction pooler: the session is not ours
+    ("CONN_MAX_AGE", 0),  # a session per request: a statement would be prepared and never reused
+])
 @pytest.mark.django_db(transaction=True)
-def test_behind_a_transaction_pooler_the_stamp_prepares_nothing(django_assert_num_queries):
-    make_story()
-    connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] = True
+def test_a_session_that_cannot_keep_statements_prepares_nothing(setting, value, django_assert_num_queries):
+    story = make_story()
+    saved = connection.settings_dict[setting]
+    connection.settings_dict[setting] = value
     try:
         connection.close()
         with django_assert_num_queries(1) as captured:
             site_stamp()
+        clear_every_cache()
+        with override_settings(NEWSROOM_STAMPED_PAGES=False, NEWSROOM_PAGE_CACHE_SECONDS=0):
+            with CaptureQueriesContext(connection) as page:
+                assert Client().get(story.get_absolute_url()).status_code == 200
     finally:
-        connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] = False
+        connection.settings_dict[setting] = saved
     assert "PREPARE" not in captured.captured_queries[0]["sql"].upper()
+    assert len(page.captured_queries) > 5  # the story page's compiled reads ran
+    assert not [query for query in page.captured_queries if query["sql"].upper().startswith(("PREPARE", "EXECUTE"))]
 
 
 @pytest.mark.django_db(transaction=True)
