@@ -197,12 +197,11 @@ def test_sqlite_file_database_opens_in_wal_mode(tmp_path):
     """The test database is in memory (no WAL there), so open a real file with the same settings."""
     import sqlite3
 
-    from django.db.backends.sqlite3.base import DatabaseWrapper
-
     from newsroom import settings as project_settings
+    from newsroom.sqlite_backend.base import DatabaseWrapper
 
     options = dict(project_settings.DATABASES["default"].get("OPTIONS", {}))
-    if project_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    if project_settings.DATABASES["default"]["ENGINE"] != "newsroom.sqlite_backend":
         pytest.skip("project configured for another database")
     wrapper = DatabaseWrapper({
         **project_settings.DATABASES["default"], "NAME": str(tmp_path / "db.sqlite3"), "OPTIONS": options,

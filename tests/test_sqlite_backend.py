@@ -1,0 +1,54 @@
+"""The SQLite backend's quicker placeholder conversion gives exactly Django's SQL."""
+
+import sqlite3
+
+import pytest
+from django.db import connection
+from django.db.backends.sqlite3.base import SQLiteCursorWrapper as DjangoCursor
+
+from newsroom.sqlite_backend.base import SQLiteCursorWrapper
+from stories.models import Story
+from tests.factories import make_story
+
+pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite backend only")
+
+QUERIES = [
+    ("SELECT %s, %s", None),
+    ('SELECT "a" FROM "t" WHERE "b" IN (%s, %s, %s) AND "c" = %s LIMIT 5', None),
+    ("SELECT '%%s', %s", None),  # a literal "%s" next to a placeholder
+    ("SELECT '100%%', %s WHERE 'x' LIKE '%%x%%'", None),
+    ("SELECT %s", None),
+    ("SELECT 'no parameters'", None),
+    ("SELECT %(first)s, %(second)s", ["first", "second"]),
+    ("SELECT '%%', %(first)s", ["first"]),
+]
+
+
+@pytest.mark.parametrize("query, names", QUERIES)
+def test_placeholders_are_converted_as_django_converts_them(query, names):
+    database = sqlite3.connect(":memory:")
+    try:
+        ours = database.cursor(factory=SQLiteCursorWrapper).convert_query(query, param_names=names)
+        djangos = database.cursor(factory=DjangoCursor).convert_query(query, param_names=names)
+    finally:
+        database.close()
+    assert ours == djangos
+
+
+@pytest.mark.django_db
+def test_queries_with_literal_percent_signs_return_what_they_say():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT '%%s', %s, '100%%'", [7])
+        assert cursor.fetchone() == ("%s", 7, "100%")
+        cursor.execute("SELECT %s || '%%'", ["50"])
+        assert cursor.fetchone() == ("50%",)
+
+
+@pytest.mark.django_db
+def test_the_project_runs_on_the_quicker_backend_and_searches_for_percent_signs():
+    assert isinstance(connection.cursor().cursor, SQLiteCursorWrapper)
+    make_story(title="Tariffs cut by 50% on rare earths")
+    make_story(title="Tariffs cut by 50 points")
+    assert [story.title for story in Story.objects.filter(title__contains="50%")] == [
+        "Tariffs cut by 50% on rare earths"
+    ]
