@@ -13,12 +13,12 @@ uses gunicorn's own path for deferring such a connection, so the rest of the wor
 A connection that has sent nothing after REQUEST_WAIT seconds (or the keep-alive timeout, if
 longer) is closed.
 
-With idle connections off the threads, one thread per worker serves a CPU-bound page best (no
-thread waits on another for the interpreter lock), and without keep-alive every request is a
-new connection, so no worker is left holding a client's connections while another sits idle.
-See the README's "Serving" for the measurements.
+With idle connections off the threads, a few threads per worker let a slow request (an editor's
+save) share the worker with quick ones (polls), and without keep-alive every request is a new
+connection, so no worker is left holding a client's connections while another sits idle. See the
+README's "Serving" for the measurements.
 
-    gunicorn newsroom.wsgi --worker-class newsroom.serving.ThreadWorker --workers 2 --threads 1 --keep-alive 0
+    gunicorn newsroom.wsgi --worker-class newsroom.serving.ThreadWorker --workers 2 --threads 4 --keep-alive 0
 """
 
 from __future__ import annotations
