@@ -13,7 +13,7 @@ a story page's queries took longer than running them (7 of 9 ms of SQL at N = 20
 
 Rows come back as `values_list()` gives them: through the database backend's own converters
 (aware datetimes, decimals, booleans), in the order the columns were named. `ModelColumns` turns
-a slice of such a row into a model instance with `Model.from_db()`, as the ORM does.
+a slice of such a row into a model instance, as unpickling one makes it (see its docstring).
 """
 
 from __future__ import annotations

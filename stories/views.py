@@ -328,7 +328,7 @@ def _render_actor(request, actor, *, is_preview: bool = False):
 @page_cache
 @stamped_page
 def source_detail(request, slug):
-    source = stamped_row(request, Source, row_in(lambda: Source.objects.published()), slug=slug)
+    source = stamped_row(request, Source, row_in(Source.objects.published), slug=slug)
     return _render_source(request, source)
 
 
