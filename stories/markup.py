@@ -21,7 +21,7 @@ from django.utils import timezone
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
-from stories.dates import Precision, format_moment, iso_for_precision
+from stories.dates import Precision, iso_and_label
 from stories.images import PreparedImage
 from stories.models import CitationRelation, VerificationStatus, backing_citations
 from stories.stamps import request_stamp
@@ -43,8 +43,8 @@ def moment(value: datetime | None, precision: str, tz: ZoneInfo) -> Markup:
     """
     if value is None:
         return NOTHING
-    iso = escape(iso_for_precision(value, precision, tz))
-    label = escape(format_moment(value, precision, tz))
+    iso, label = iso_and_label(value, precision, tz)
+    label = escape(label)
     if precision in CLOCK_PRECISIONS:
         return Markup(f'<time datetime="{iso}" data-local-time>{label}</time>')
     return Markup(f'<time datetime="{iso}">{label}</time>')
@@ -69,8 +69,8 @@ def day(value: datetime | None) -> Markup:
     """<time datetime="2025-06-10">June 10, 2025</time> in the site's zone, for a date with no story."""
     if value is None:
         return NOTHING
-    local = timezone.localtime(value)
-    return Markup(f'<time datetime="{local.date().isoformat()}">{local:%B} {local.day}, {local.year}</time>')
+    iso, label = iso_and_label(value, Precision.DAY, timezone.get_current_timezone())
+    return Markup(f'<time datetime="{iso}">{label}</time>')
 
 
 @memoized

@@ -119,3 +119,22 @@ def test_timeline_numbers_continue_across_pages():
 
 def test_empty_timeline_has_no_marks():
     assert lay_out([], LONDON).marks == []
+
+
+@pytest.mark.parametrize("zone", [LONDON, ZoneInfo("Asia/Shanghai"), ZoneInfo("America/Los_Angeles"), UTC])
+@pytest.mark.parametrize("precision", ["year", "month", "day", "hour", "minute"])
+def test_every_month_and_zone_reads_as_the_calendar_writes_it(zone, precision):
+    # The labels are built from a table of month names rather than strftime: they must be the
+    # same text strftime gives, in every month, either side of a clock change.
+    for month in range(1, 13):
+        value = datetime(2025, month, 3, 21, 7, tzinfo=UTC)
+        local = value.astimezone(zone)
+        expected = {
+            "year": f"{local:%Y}",
+            "month": f"{local:%B %Y}",
+            "day": f"{local:%B} {local.day}, {local:%Y}",
+        }.get(precision, f"{local:%B} {local.day}, {local:%Y, %H:%M %Z}")
+        iso = {"year": f"{local:%Y}", "month": f"{local:%Y-%m}", "day": f"{local:%Y-%m-%d}"}.get(
+            precision, local.isoformat(timespec="minutes"))
+        assert format_moment(value, precision, zone) == expected
+        assert iso_for_precision(value, precision, zone) == iso
