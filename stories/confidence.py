@@ -82,6 +82,9 @@ class Backing:
 
 def count_independent_sources(sources: Iterable[_Source]) -> int:
     """Count sources, treating those that share a content group or a text hash as one."""
+    sources = list(sources)
+    if len(sources) < 2:  # most claims and events: nothing to group
+        return len(sources)
     parent: dict[int, int] = {}
 
     def root(pk: int) -> int:
@@ -109,12 +112,17 @@ def count_independent_sources(sources: Iterable[_Source]) -> int:
 
 def backing_for(citations: Iterable[_Citation], *, verification_status: str | None = None) -> Backing:
     """The backing these citations give (pass only citations of published sources)."""
-    current = [c for c in citations if not c.is_stale]
-    reporting = {c.source.pk for c in current if c.counts_as_reporting}
-    contradicting = {c.source.pk for c in current if not c.counts_as_reporting}
+    reporting, contradicting, confirming = set(), set(), []
+    for citation in citations:
+        if citation.is_stale:
+            continue
+        source = citation.source
+        (reporting if citation.counts_as_reporting else contradicting).add(source.pk)
+        if citation.confirmed_support:
+            confirming.append(source)
     return Backing(
         reported_in=len(reporting),
-        confirmed_by=count_independent_sources(c.source for c in current if c.confirmed_support),
+        confirmed_by=count_independent_sources(confirming),
         contradicted_by=len(contradicting),
         verification_status=verification_status,
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from decimal import Decimal
-from functools import cache as memoized
+from functools import cache as memoized, lru_cache
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -98,14 +98,19 @@ BACKING_TITLE = {
 
 def status_badge(claim) -> Markup:
     """The claim's verification status, as a badge."""
-    status = claim.verification_status
-    return Markup(
-        f'<span class="status status--{escape(status)}">{escape(display(claim, "verification_status"))}</span>'
-    )
+    return _status_badge(claim._meta.model, claim.verification_status)
 
 
+@memoized
+def _status_badge(model, status: str) -> Markup:
+    label = _labels(model, "verification_status").get(status, status)
+    return Markup(f'<span class="status status--{escape(status)}">{escape(label)}</span>')
+
+
+@lru_cache(maxsize=1024)
 def backing_badge(backing) -> Markup:
-    """How well something is backed (confidence.Backing), as a badge; nothing for no backing (None)."""
+    """How well something is backed (confidence.Backing), as a badge; nothing for no backing (None).
+    A Backing is a few counts and a status, so the badges of a page are a handful of values."""
     if backing is None:
         return NOTHING
     level = backing.level
