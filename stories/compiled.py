@@ -226,13 +226,22 @@ class CompiledQuery:
 
 
 def _already_done(converter, expression, connection) -> bool:
-    """Whether the database driver already gives the value this converter would: the project's
-    SQLite backend reads a datetime column aware (newsroom/sqlite_backend), and Django's converter
-    only checks each value again (a Python call per value, some 400 a story page). A computed
-    datetime (an aggregate, a subquery) has no declared type, comes as text and still needs it."""
+    """Whether the database driver already gives the value this converter would, for a plain
+    column (a computed value has no declared type and comes as the database gives it).
+
+    Django's SQLite backend has sqlite3 read "bool" columns as True and False, and the project's
+    reads "datetime" columns aware in UTC (newsroom/sqlite_backend): Django's converters would
+    only check each value again, a Python call per value (some 500 on a story page).
+    """
+    if connection.vendor != "sqlite" or not isinstance(expression, Col):
+        return False
+    method = getattr(converter, "__func__", None)
+    operations = type(connection.ops)
+    if method is operations.convert_booleanfield_value:
+        return True
     return (
-        isinstance(connection, SQLiteDatabase) and isinstance(expression, Col) and stored_in_utc()
-        and getattr(converter, "__func__", None) is type(connection.ops).convert_datetimefield_value
+        method is operations.convert_datetimefield_value
+        and isinstance(connection, SQLiteDatabase) and stored_in_utc()
     )
 
 

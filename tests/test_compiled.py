@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import Max
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -50,6 +51,25 @@ def test_values_come_back_converted_as_the_orm_converts_them():
     [(value, moment)] = query.rows(story=story.pk, now=timezone.now())
     assert value == Decimal("34.5") and isinstance(value, Decimal)
     assert moment.tzinfo is not None
+
+
+def test_booleans_and_datetimes_come_back_as_the_orm_gives_them_computed_ones_too():
+    story = make_story(is_live=True)
+    make_claim(story, text="Talks resume", made_at=timezone.now() - timedelta(hours=2), made_precision="minute")
+    make_claim(story, text="Undated")
+
+    def build(story, now):
+        return (claims_of(story, now).annotate(story_newest=Max("story__claims__made_at"))
+                .values_list("pk", "story__is_live", "made_at", "published_at", "story_newest"))
+
+    query = CompiledQuery(build, story=int, now=datetime)
+    now = timezone.now()
+    rows = query.rows(story=story.pk, now=now)
+    assert rows == list(build(story.pk, now))
+    for _, is_live, made_at, published_at, newest in rows:
+        assert is_live is True
+        assert made_at is None or made_at.tzinfo is not None
+        assert published_at.tzinfo is not None and newest.tzinfo is not None
 
 
 def test_an_id_list_of_any_length_finds_exactly_those_rows():
