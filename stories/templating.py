@@ -36,6 +36,7 @@ def environment(**options) -> Environment:
         status_badge=markup.status_badge,
         backing_badge=markup.backing_badge,
         claim_speaker=markup.claim_speaker,
+        each=markup.each,
         claim_card=markup.claim_card,
         figure_line=markup.figure_line,
         timeline_entry=markup.timeline_entry,
