@@ -148,6 +148,8 @@ CORRECTION = ModelColumns(Correction)
 ACTOR = ModelColumns(Actor, only=("status", "published_at", "kind", "name", "slug", "role_title", "kind_rank"))
 SOURCE = ModelColumns(Source, omit=("text",))
 AUTHOR_NAMES = ["author__first_name", "author__last_name"]
+SET_CLAIM_STORY, SET_CLAIMANT = CLAIM.related("story"), CLAIM.related("claimant")
+SET_EVENT_STORY, SET_UPDATE_STORY = EVENT.related("story"), UPDATE.related("story")
 
 
 _ACTORS_BY_ID = CompiledQuery(
@@ -159,7 +161,7 @@ def _claims(rows, story: Story) -> list[Claim]:
     claims = []
     for row in rows:
         claim = CLAIM.load(row)
-        claim.story = story
+        SET_CLAIM_STORY(claim, story)
         claims.append(claim)
     return claims
 
@@ -170,14 +172,14 @@ def attach_claimants(claims: list[Claim]) -> None:
     actors = {actor.pk: actor for actor in map(ACTOR.load, _ACTORS_BY_ID.rows(ids=ids))} if ids else {}
     for claim in claims:
         if claim.claimant_id is not None:
-            claim.claimant = actors[claim.claimant_id]
+            SET_CLAIMANT(claim, actors[claim.claimant_id])
 
 
 def _events(rows, story: Story) -> list[Event]:
     events = []
     for row in rows:
         event = EVENT.load(row)
-        event.story = story
+        SET_EVENT_STORY(event, story)
         events.append(event)
     return events
 
@@ -236,7 +238,7 @@ def _updates(rows, story: Story) -> list[Update]:
     updates = []
     for row in rows:
         update = UPDATE.load(row)
-        update.story = story
+        SET_UPDATE_STORY(update, story)
         if update.author_id is not None:
             first, last = row[len(UPDATE):]
             update.author = author_model.from_db("default", ["id", "first_name", "last_name"], [update.author_id, first, last])
