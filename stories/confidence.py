@@ -16,8 +16,7 @@ an editor marked corroborated (events and updates have no status of their own).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
 class _Source(Protocol):
@@ -45,8 +44,7 @@ def _sources(n: int, kind: str = "") -> str:
     return f"{n} {kind}source{'' if n == 1 else 's'}"
 
 
-@dataclass(frozen=True)
-class Backing:
+class Backing(NamedTuple):
     reported_in: int
     confirmed_by: int = 0
     contradicted_by: int = 0
