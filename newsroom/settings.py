@@ -129,7 +129,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Django's backend with quicker placeholder conversion (newsroom/sqlite_backend/base.py).
+    # Django's backend with quicker placeholders and datetimes (newsroom/sqlite_backend/base.py).
     DATABASES["default"]["ENGINE"] = "newsroom.sqlite_backend"
     # WAL lets readers run beside a writer; IMMEDIATE takes the write lock at BEGIN so two
     # editors queue on busy_timeout instead of failing with "database is locked" mid-transaction.

@@ -44,7 +44,7 @@ def moment(value: datetime | None, precision: str, tz: ZoneInfo) -> Markup:
     if value is None:
         return NOTHING
     iso, label = iso_and_label(value, precision, tz)
-    label = escape(label)
+    label = escape(label)  # the zone's abbreviation comes from zone data; the ISO text is digits
     if precision in CLOCK_PRECISIONS:
         return Markup(f'<time datetime="{iso}" data-local-time>{label}</time>')
     return Markup(f'<time datetime="{iso}">{label}</time>')
@@ -69,7 +69,7 @@ def day(value: datetime | None) -> Markup:
     """<time datetime="2025-06-10">June 10, 2025</time> in the site's zone, for a date with no story."""
     if value is None:
         return NOTHING
-    iso, label = iso_and_label(value, Precision.DAY, timezone.get_current_timezone())
+    iso, label = iso_and_label(value, Precision.DAY, timezone.get_default_timezone())
     return Markup(f'<time datetime="{iso}">{label}</time>')
 
 

@@ -1,4 +1,5 @@
-"""The SQLite backend's quicker placeholder conversion gives exactly Django's SQL."""
+"""The SQLite backend's quicker conversions give exactly what Django's give: the same SQL for
+every placeholder, the same aware datetimes for every stored shape."""
 
 import sqlite3
 from datetime import UTC, datetime
