@@ -158,14 +158,6 @@ CACHES = {
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "newsroom"}
     ),
-    # The one-second page cache: always in the worker's own memory, since a second of sharing
-    # saves little and a network round trip would cost more than the hit itself. (The poll's
-    # one-second answers live in stories.caching.moment_memo, which skips pickling as well.)
-    "local": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "newsroom-local",
-        "OPTIONS": {"MAX_ENTRIES": 2000},
-    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

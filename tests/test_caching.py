@@ -42,6 +42,39 @@ def test_an_edit_reaches_readers_within_a_second_through_the_page_cache(client, 
     assert b"Talks break up without a deal" in client.get(story.get_absolute_url()).content
 
 
+def test_a_page_that_varies_or_sets_a_cookie_is_never_served_to_another_reader(rf, page_cache_on):
+    from django.http import HttpResponse
+
+    from stories.caching import page_cache
+
+    @page_cache
+    def greeting(request):
+        response = HttpResponse(f"Hello {request.headers.get('Accept-Language', '')}")
+        response["Vary"] = "Accept-Language"
+        return response
+
+    @page_cache
+    def welcome(request):
+        response = HttpResponse("Welcome")
+        response.set_cookie("reader", request.headers["X-Reader"])
+        return response
+
+    assert greeting(rf.get("/hello/", headers={"Accept-Language": "fr"})).content == b"Hello fr"
+    assert greeting(rf.get("/hello/", headers={"Accept-Language": "de"})).content == b"Hello de"
+    assert welcome(rf.get("/welcome/", headers={"X-Reader": "ann"})).cookies["reader"].value == "ann"
+    assert welcome(rf.get("/welcome/", headers={"X-Reader": "bob"})).cookies["reader"].value == "bob"
+
+
+def test_a_page_served_from_the_page_cache_keeps_its_headers_and_says_its_age(client, page_cache_on):
+    story = make_story()
+    first = client.get(story.get_absolute_url())
+    again = client.get(story.get_absolute_url())
+    head = client.head(story.get_absolute_url())
+    for name in ("Content-Type", "Cache-Control", "Expires", "Content-Security-Policy", "X-Frame-Options"):
+        assert again[name] == first[name], name
+    assert again["Age"] in ("0", "1") and head.status_code == 200 and head["Age"] in ("0", "1")
+
+
 def test_preview_of_a_draft_never_enters_the_page_cache(client, admin_client, page_cache_on):
     draft = make_story(status=PublicationStatus.DRAFT, published_at=None, title="Embargoed draft")
     link = preview_url(draft)
