@@ -239,3 +239,21 @@ def test_claim_filter_date_range_uses_the_story_zone():
         story.claims.model.objects.published_in(story), tz=LONDON, actors=Actor.objects.none(),
     )
     assert [c.text for c in filterset.qs] == ["On the 10th"]
+
+
+def test_the_said_by_list_names_everyone_once_escaped_with_the_chosen_person_selected(client):
+    story = make_story()
+    people = [make_actor(name=f"Negotiator {n:03d}") for n in range(120)]
+    people.append(make_actor(name='<b>"Bo" & Co</b>'))
+    for person in people:
+        make_claim(story=story, claimant=person, text=f"{person.name} said talks went well")
+    chosen = people[7]
+    page = client.get(reverse("stories:story-claims", kwargs={"slug": story.slug}), {"claimant": chosen.slug})
+    html = page.content.decode()
+    select = re.search(r'<select name="claimant"[^>]*>(.*?)</select>', html, re.S).group(1)
+    options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select)
+    assert [value for value, _, _ in options][0] == "" and len(options) == 1 + len(people)
+    assert sorted(value for value, _, _ in options[1:]) == sorted(person.slug for person in people)
+    assert {value for value, selected, _ in options if selected} == {chosen.slug}
+    assert "&lt;b&gt;&#34;Bo&#34; &amp; Co&lt;/b&gt;" in select and "<b>" not in select
+    assert text_of(page).count("said talks went well") == 1, "only the chosen person's claim is listed"
