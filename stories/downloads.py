@@ -7,20 +7,32 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 from datetime import datetime
 
 from django.utils.html import escape, linebreaks
 
 from .dates import Precision, format_moment, iso_for_precision
-from .models import Event, Story
+from .models import Event, EventParticipation, Story
 
 
 def published_events(story: Story):
-    """The story's reader-visible events in timeline order, with their published participants."""
-    return (
-        Event.objects.published_in(story).select_related("story").with_published_participants()
-        .order_by("occurred_at", "pk")
+    """The story's reader-visible events in timeline order."""
+    return Event.objects.published_in(story).order_by("occurred_at", "pk")
+
+
+def participants_by_event(story: Story) -> dict[int, list[str]]:
+    """The names of each reader-visible event's published participants, by name. One query for
+    the story: a prefetch would list every event's id, and for 10,000 of them SQLite looked up
+    each (event, published actor) pair (1.3 s)."""
+    names: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        EventParticipation.objects.published().filter(event__in=Event.objects.published_in(story))
+        .values_list("event_id", "actor__name")
     )
+    for event_id, name in rows:
+        names[event_id].append(name)
+    return names
 
 
 def _spreadsheet_safe(value: str) -> str:
@@ -39,6 +51,7 @@ def events_csv(story: Story, *, base_url: str = "") -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
+    participants = participants_by_event(story)
     for event in published_events(story):
         writer.writerow([
             event.pk,
@@ -50,7 +63,7 @@ def events_csv(story: Story, *, base_url: str = "") -> str:
             event.ends_precision,
             _spreadsheet_safe(event.place),
             "yes" if event.is_key_event else "no",
-            _spreadsheet_safe("; ".join(p.actor.name for p in event.published_participations)),
+            _spreadsheet_safe("; ".join(participants.get(event.pk, ()))),
             _spreadsheet_safe(event.description),
             base_url + event.get_absolute_url(),
         ])

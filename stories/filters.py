@@ -17,9 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.forms.renderers import Jinja2
 from django.forms.utils import flatatt
-from django.utils.safestring import mark_safe
-from markupsafe import escape
 
+from .markup import select
 from .models import Actor, Claim, ClaimKind, Event, Update, UpdateKind, VerificationStatus
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
@@ -97,11 +96,7 @@ class LongSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         chosen = {str(item) for item in self.format_value(value)}
-        options = "".join(
-            f'<option value="{escape(option)}"{" selected" if str(option) in chosen else ""}>{escape(label)}</option>'
-            for option, label in self.choices
-        )
-        return mark_safe(f'<select name="{escape(name)}"{flatatt(self.build_attrs(self.attrs, attrs))}>{options}</select>')
+        return select(name, flatatt(self.build_attrs(self.attrs, attrs)), self.choices, chosen)
 
 
 def _actor_filter(label: str, field_name: str = "actor", method: str | None = None):

@@ -603,7 +603,9 @@ class Event(Publishable):
 class EventParticipationQuerySet(models.QuerySet):
     def published(self):
         """Return participations readers may see (their actor is published), with the actor, by name."""
-        return self.filter(actor__in=Actor.objects.published()).select_related("actor").order_by("actor__name")
+        # A condition on the joined actor, not `actor__in=<published actors>`: for a timeline's
+        # events SQLite looked up every (event, published actor) pair, 1.4 s at 10,000 events.
+        return self.filter(visible_to_readers("actor__")).select_related("actor").order_by("actor__name")
 
 
 class EventParticipation(models.Model):

@@ -374,6 +374,7 @@ def preview(request, token):
 
 
 @require_GET
+@stamped_page
 def story_events_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """The story's published events as a CSV download."""
     story = get_object_or_404(Story.objects.published(), slug=slug)
@@ -386,6 +387,7 @@ def story_events_csv(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@stamped_page
 def story_timeline_json(request: HttpRequest, slug: str) -> JsonResponse:
     """The story's published events as a TimelineJS document."""
     story = get_object_or_404(Story.objects.published(), slug=slug)

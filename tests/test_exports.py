@@ -106,6 +106,29 @@ def test_events_csv_has_published_events_at_their_precision(client, seeded):
     assert geneva["start"] == "2025-05" and geneva["when"].startswith("May 2025")
 
 
+def test_events_csv_names_each_events_published_people_and_follows_an_edit(client, settings):
+    from stories.models import EventParticipation
+    from tests.factories import make_actor
+
+    settings.NEWSROOM_STAMPED_PAGES = True
+    story = make_story()
+    talks, dinner = make_event(story=story, title="Talks"), make_event(story=story, title="Dinner")
+    for name, event in (("Wang Wentao", talks), ("Howard Lutnick", talks), ("Jamieson Greer", dinner)):
+        EventParticipation.objects.create(event=event, actor=make_actor(name=name))
+    hidden = make_actor(name="Unnamed official", status=PublicationStatus.DRAFT, published_at=None)
+    EventParticipation.objects.create(event=talks, actor=hidden)
+    url = reverse("stories:story-events-csv", kwargs={"slug": story.slug})
+
+    def actors() -> dict[str, str]:
+        return {row["title"]: row["actors"] for row in csv.DictReader(io.StringIO(client.get(url).content.decode()))}
+
+    assert actors() == {"Talks": "Howard Lutnick; Wang Wentao", "Dinner": "Jamieson Greer"}
+    hidden.status, hidden.published_at = PublicationStatus.PUBLISHED, timezone.now()
+    hidden.save()
+    assert actors()["Talks"] == "Howard Lutnick; Unnamed official; Wang Wentao", "the kept download moved on"
+    assert client.get(url)["Content-Disposition"] == f'attachment; filename="{story.slug}-events.csv"'
+
+
 def test_events_csv_keeps_formulas_as_text(client):
     story = make_story()
     make_event(story=story, title="=HYPERLINK(\"http://evil\")")

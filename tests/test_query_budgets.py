@@ -67,9 +67,9 @@ def public_urls(story) -> dict[str, str]:
     }
 
 
-# Answered without the stamped cache by design: search (any query string), feeds, downloads, the
-# sitemap and the poll, each with its own HTTP caching. Warm, they cost what they cost cold.
-NOT_STAMPED = {"search", "story feed", "site feed", "events csv", "timelinejs", "sitemap", "poll"}
+# Answered without the stamped cache by design: search (any query string), feeds, the sitemap and
+# the poll, each with its own HTTP caching. Warm, they cost what they cost cold.
+NOT_STAMPED = {"search", "story feed", "site feed", "sitemap", "poll"}
 
 
 def count(client, url: str) -> int:
