@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
-from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest, Length, Lower, Substr
 from django.db.models.lookups import Exact
 from django.utils import timezone
@@ -958,8 +958,11 @@ class CitationQuerySet(models.QuerySet):
 
     def shown_on_source(self):
         """Return the citations a source page highlights: current, and backing a published claim or event."""
+        # Each citation's claim or event checked by its key: `claim__in=<published claims>` listed
+        # every published claim and event of the site for one source's few citations.
         return self.filter(is_stale=False).filter(
-            Q(claim__in=Claim.objects.published()) | Q(event__in=Event.objects.published())
+            Exists(Claim.objects.published().filter(pk=OuterRef("claim_id")))
+            | Exists(Event.objects.published().filter(pk=OuterRef("event_id")))
         ).select_related("claim", "event__story")
 
 
