@@ -33,8 +33,7 @@ def published_citations():
     """Citations whose source readers can see; the source's text stays behind."""
     return Prefetch(
         "citations",
-        queryset=Citation.objects.filter(source__in=Source.objects.published(), is_stale=False)
-        .select_related("source")
+        queryset=Citation.objects.backing()
         .only("pk", "claim_id", "event_id", "excerpt", "start", "end", "relation", "relation_confirmed_by_id",
               "source__slug")
         .order_by("source__slug", "start"),
