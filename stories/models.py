@@ -557,9 +557,6 @@ class Event(Publishable):
             models.Index(fields=["published_at", "status"], name="event_publication_idx"),
             # A story's visible events newest first, and their count, without reading other rows.
             models.Index(fields=["story", "status", "occurred_at", "published_at"], name="event_story_visible_idx"),
-            # A story's visible events newest published first, as the API pages them (stopping
-            # after a page, not sorting every event the story or the site has published).
-            models.Index(fields=["story", "status", "published_at", "id"], name="event_story_published_idx"),
         ]
         constraints = [
             choices_constraint("status", PublicationStatus, "event"),
@@ -784,10 +781,6 @@ class Claim(Publishable):
             ),
             models.Index(fields=["review_state", "created_at"]),
             models.Index(fields=["published_at", "status"], name="claim_publication_idx"),
-            # A story's visible claims newest published first, as the API pages them.
-            models.Index(
-                fields=["story", "status", "review_state", "published_at", "id"], name="claim_story_published_idx"
-            ),
         ]
         constraints = [
             choices_constraint("status", PublicationStatus, "claim"),
@@ -1236,8 +1229,6 @@ class Update(Publishable):
                 name="update_story_visible_idx",
             ),
             models.Index(fields=["published_at", "status"], name="update_publication_idx"),
-            # A story's visible updates newest published first, as its feeds and the API list them.
-            models.Index(fields=["story", "status", "published_at", "id"], name="update_story_published_idx"),
         ]
         constraints = [
             choices_constraint("status", PublicationStatus, "update"),
