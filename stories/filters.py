@@ -38,8 +38,8 @@ def _date_filter(label: str, method: str) -> django_filters.DateFilter:
 
 
 class DateRangeForm(forms.Form):
-    # Jinja2 compiles Django's form templates to functions: an actor list of 250 options took
-    # 60 ms to render through the Django engine (a template include per option), 1.5 ms now.
+    # Jinja2 compiles Django's form templates to functions: rendering the filter form through
+    # Django's engine was 27 of the 64 ms of a 10,000-event story's filtered claim list.
     default_renderer = Jinja2()
 
     def __init__(self, *args, **kwargs):
@@ -90,9 +90,9 @@ class PublishedFilterSet(django_filters.FilterSet):
 
 
 class LongSelect(forms.Select):
-    """A select whose options are written in one pass. Django builds a dict of attributes and
-    renders a template for each option: 500 people in a big story's "Said by" list took 25 ms,
-    the whole page's SQL 2 ms. The same markup as Django's select.html for a single choice."""
+    """A select whose options are written in one pass (the markup of Django's select.html for a
+    single choice). Django builds a dict of attributes and renders a template for each option:
+    for the 500 people of a 10,000-event story's "Said by" list, 10 of the page's 37 ms."""
 
     def render(self, name, value, attrs=None, renderer=None):
         chosen = {str(item) for item in self.format_value(value)}

@@ -231,16 +231,6 @@ def stat_figure(claim) -> str:
 # context. As functions they took a story page's template from 4.4 to ~3 ms.
 
 
-def select(name: str, attrs: str, choices, chosen: set[str]) -> Markup:
-    """A <select> whose options are written in one pass (`attrs` already flattened and escaped,
-    as Django's flatatt() gives them); the chosen values are marked selected."""
-    options = "".join(
-        f'<option value="{escape(value)}"{" selected" if str(value) in chosen else ""}>{escape(label)}</option>'
-        for value, label in choices
-    )
-    return Markup(f'<select name="{escape(name)}"{attrs}>{options}</select>')
-
-
 def each(render, items) -> Markup:
     """{{ each(claim_card, claims) }}: one card per item, a line each. A list the page repeats by
     the dozen is one call from the template rather than a loop step, a call through the template
@@ -534,3 +524,16 @@ def page_query(context, param: str, number: int) -> str:
     query = context["request"].GET.copy()
     query[param] = number
     return f"?{query.urlencode()}"
+
+
+# --- Filter forms --------------------------------------------------------------------------------
+
+
+def select(name: str, attrs: str, choices, chosen: set[str]) -> Markup:
+    """A <select> whose options are written in one pass (`attrs` already flattened and escaped,
+    as Django's flatatt() gives them); the chosen values are marked selected."""
+    options = "".join(
+        f'<option value="{escape(value)}"{" selected" if str(value) in chosen else ""}>{escape(label)}</option>'
+        for value, label in choices
+    )
+    return Markup(f'<select name="{escape(name)}"{attrs}>{options}</select>')
