@@ -28,6 +28,7 @@ from .models import (
     Actor,
     Citation,
     Claim,
+    ClaimKind,
     ClaimQuerySet,
     Event,
     EventQuerySet,
@@ -237,10 +238,12 @@ def claim_detail(request, pk):
 
 
 def _competing_figures(claim) -> list:
-    if not (claim.stat_measure and claim.story_id):
+    if not (claim.kind == ClaimKind.STATISTIC and claim.stat_measure and claim.story_id):
         return []
+    # Figures only, as the story page groups them: the figures index then yields the first twelve
+    # in order however many claims of the story share the measure.
     return list(
-        Claim.objects.published_in(claim.story).filter(stat_measure=claim.stat_measure)
+        Claim.objects.published_in(claim.story).filter(kind=ClaimKind.STATISTIC, stat_measure=claim.stat_measure)
         .exclude(pk=claim.pk).for_list()[:12]
     )
 

@@ -177,6 +177,19 @@ def test_claim_page_for_statistic_shows_competing_figures_side_by_side(client, s
     assert "figure-group__claims--competing" in story_html
 
 
+def test_competing_figures_on_a_claim_page_are_figures_not_quotes_naming_the_measure(client, seeds):
+    claim = Claim.objects.get(natural_key__endswith="china-exports-to-us-fell")
+    quote = make_claim(
+        story=seeds, kind=ClaimKind.DIRECT_QUOTE, text="Exports are collapsing, the minister said.",
+        stat_measure=claim.stat_measure,
+    )
+    cite(make_source(text="Exports are collapsing, the minister said."), "Exports are collapsing", claim=quote)
+    html = html_of(client.get(claim.get_absolute_url()))
+    compare = re.search(r'<ul class="figure-compare">(.*?)</ul>', html, re.S).group(1)
+    assert quote.get_absolute_url() not in compare
+    assert "competing figures" not in html
+
+
 def test_source_page_highlights_every_cited_excerpt_linked_to_its_claim(client, seeds):
     claim = Claim.objects.get(natural_key__endswith="trump-china-not-easy")
     citation = claim.citations.get()
