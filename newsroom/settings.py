@@ -128,6 +128,10 @@ DATABASES = {
         disable_server_side_cursors=env_flag("DJANGO_DISABLE_SERVER_SIDE_CURSORS", False),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend whose health check reads the socket instead of sending "SELECT 1"
+    # (newsroom/postgresql_backend/base.py).
+    DATABASES["default"]["ENGINE"] = "newsroom.postgresql_backend"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's backend with quicker placeholders and datetimes (newsroom/sqlite_backend/base.py).
     DATABASES["default"]["ENGINE"] = "newsroom.sqlite_backend"
