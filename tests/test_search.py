@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from stories.models import PublicationStatus, ReviewState
-from stories.search import ranked, snippet
+from stories.search import KINDS, ranked, search_vector, snippet
 from tests.factories import make_actor, make_claim, make_story, make_update
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +121,38 @@ def test_postgres_search_understands_word_forms():
     kinds = {kind for _, kind, _ in ranked("tariffs negotiating")}
     assert kinds == {"update"}
     assert {kind for _, kind, _ in ranked("tariff")} == {"story", "update"}
+
+
+def test_a_claim_is_found_by_its_claimants_name_and_its_own_words_together(client):
+    story = make_story(title="Geneva round")
+    bessent = make_actor(name="Scott Bessent")
+    hidden = make_actor(name="Howard Lutnick", **DRAFT)
+    make_claim(story=story, text="Tariffs will come down within weeks.", claimant=bessent)
+    make_claim(story=story, text="Tariffs stay until the licences flow.", claimant=hidden)
+    make_claim(story=story, text="Bessent said tariffs were on the table.")
+    make_claim(story=story, text="Export licences will be granted faster.", claimant=bessent)
+    assert sorted(hit_titles(client.get("/search/?q=Bessent+tariffs&kind=claim"))) == [
+        "Bessent said tariffs were on the table.", "Tariffs will come down within weeks.",
+    ]
+    assert hit_titles(client.get("/search/?q=Lutnick+tariffs&kind=claim")) == []
+    assert hit_titles(client.get("/search/?q=%22Scott+Bessent%22+licences&kind=claim")) == [
+        "Export licences will be granted faster.",
+    ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the text indexes are PostgreSQL's (migration 0019)")
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_postgres_search_expression_of_each_kind_is_the_one_its_text_index_holds(kind):
+    """PostgreSQL reads an expression index only for the very same expression: were KINDS' fields
+    or weights to change without a new index, search would quietly scan every row again."""
+    from django.contrib.postgres.search import SearchQuery
+
+    own = {field: weight for field, weight in KINDS[kind].fields.items() if "__" not in field}
+    model = KINDS[kind].published().model
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a few rows: a scan would be cheaper
+    plan = model.objects.annotate(document=search_vector(own)).filter(
+        document=SearchQuery("rare earth licences", search_type="websearch", config="english"),
+    ).explain()
+    assert f"Bitmap Index Scan on {kind}_search_idx" in plan
+
