@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import errno
 import os
+import sys
 import time
 from concurrent.futures import Future
 
@@ -33,9 +34,18 @@ from gunicorn.workers import gthread
 
 # Seconds a new connection may take to send its request, as a web server allows for the headers.
 REQUEST_WAIT = float(os.environ.get("NEWSROOM_REQUEST_WAIT_SECONDS", "10"))
+# Milliseconds a thread that computes keeps the interpreter while another waits for it. Python's 5
+# suits one long job; here a poll whose query has just returned waits behind an editor's admin
+# form being rendered, once per round trip. bench/load.py, 200 readers and 6 editors: polls p50
+# 19-25 -> 10-12 ms, p99 290-380 -> 180-290 ms, saves p50 160-190 -> 80-145 ms, more saves done.
+SWITCH_INTERVAL_MS = float(os.environ.get("NEWSROOM_SWITCH_INTERVAL_MS", "1"))
 
 
 class ThreadWorker(gthread.ThreadWorker):
+    def init_process(self) -> None:
+        sys.setswitchinterval(SWITCH_INTERVAL_MS / 1000)
+        super().init_process()
+
     def accept(self, listener) -> None:
         try:
             client, address = listener.accept()
