@@ -267,3 +267,10 @@ def test_every_endpoint_response_conforms_to_the_document(client, spec, seeded):
         _conforms(spec, components, path, get(client, url))
         checked += 1
     assert checked == 2 * len(RESOURCES)
+
+
+@pytest.mark.parametrize("kind", ["stories", "actors", "sources"])
+@pytest.mark.parametrize("slug", ["%00", "a%00b", "%C3%A9t%C3%A9", "a.b"])
+def test_a_slug_no_row_can_have_is_a_404_not_a_server_error(client, kind, slug):
+    """PostgreSQL refuses a NUL byte in a text parameter (DataError): found by the path fuzzer."""
+    assert client.get(f"/api/v1/{kind}/{slug}/").status_code == 404

@@ -41,6 +41,11 @@ def published_citations():
     )
 
 
+# What a slug may hold, as Django's <slug:> converter says for the reader pages: anything else is
+# a 404 from the router, before PostgreSQL is asked about a NUL byte it cannot store.
+SLUG = "[-a-zA-Z0-9_]+"
+
+
 class ConditionalReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     """GET and HEAD only; each answer carries an ETag of its body and honours If-None-Match."""
 
@@ -69,6 +74,7 @@ class StoryViewSet(ConditionalReadOnlyViewSet):
     serializer_class = serializers.StorySerializer
     filterset_class = filters.StoryFilter
     lookup_field = "slug"
+    lookup_value_regex = SLUG
 
     def get_queryset(self):
         return Story.objects.published().order_by("-published_at", "-pk")
@@ -99,6 +105,7 @@ class ActorViewSet(ConditionalReadOnlyViewSet):
     serializer_class = serializers.ActorSerializer
     filterset_class = filters.ActorFilter
     lookup_field = "slug"
+    lookup_value_regex = SLUG
 
     def get_queryset(self):
         return Actor.objects.published().prefetch_related(
@@ -121,6 +128,7 @@ class ClaimViewSet(ConditionalReadOnlyViewSet):
 class SourceViewSet(ConditionalReadOnlyViewSet):
     filterset_class = filters.SourceFilter
     lookup_field = "slug"
+    lookup_value_regex = SLUG
 
     def get_serializer_class(self):
         return serializers.SourceDetailSerializer if self.action == "retrieve" else serializers.SourceSerializer
