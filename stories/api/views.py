@@ -6,6 +6,7 @@ import hashlib
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.urls.converters import SlugConverter
 from django.utils.cache import get_conditional_response, patch_cache_control
 from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import extend_schema
@@ -41,9 +42,9 @@ def published_citations():
     )
 
 
-# What a slug may hold, as Django's <slug:> converter says for the reader pages: anything else is
-# a 404 from the router, before PostgreSQL is asked about a NUL byte it cannot store.
-SLUG = "[-a-zA-Z0-9_]+"
+# What a slug may hold is what Django's <slug:> converter takes on the reader pages: anything else
+# is a 404 from the router, before PostgreSQL is asked about a NUL byte it cannot store.
+SLUG = SlugConverter.regex
 
 
 class ConditionalReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
