@@ -62,6 +62,8 @@ class _Compiled:
     converters: tuple[tuple[int, tuple, object], ...]
     order: tuple[int, ...] | None
     name: str
+    # The prepared statement's parameters (execute_prepared): a scalar's position, a list's positions.
+    arguments: tuple[int | tuple[int, ...], ...]
 
 
 # --- Prepared statements (PostgreSQL) ------------------------------------------------------------
@@ -85,24 +87,41 @@ def can_prepare(connection) -> bool:
     )
 
 
-def execute_prepared(connection, cursor, name: str, sql: str, params: list, slots: list[int]) -> None:
+def execute_prepared(connection, cursor, name: str, sql: str, params: list,
+                     arguments: Sequence[int | tuple[int, ...]]) -> None:
     """cursor.execute(sql, params) as the session's prepared statement `name`: PREPAREd on the
-    session's first call with the parameters at `slots` as its own ($1, $2 …) and the others
-    fixed in it, then EXECUTEd with those parameters."""
+    session's first call with the statement's own parameters ($1, $2 …) where `arguments` say and
+    the other values fixed in it, then EXECUTEd with those parameters.
+
+    Each argument is the position in `params` of one value, or the positions of a list of ids
+    (in the list's order), which go as one array: `$3[1], $3[2] …` in the statement. psycopg
+    binds a query's values in Python and keeps the parsed query only for those of at most 50
+    values: an EXECUTE of 256 ids was parsed afresh on each call (1.3 ms a call; 0.9 as one array)."""
     names = _prepared.setdefault(connection, set())
     if name not in names:
         pieces = sql.split("%s")
-        text, fixed, numbered = pieces[0], [], {position: n for n, position in enumerate(slots, start=1)}
+        numbered = {}
+        for number, argument in enumerate(arguments, start=1):
+            if isinstance(argument, tuple):
+                numbered.update({position: f"(${number}::bigint[])[{index}]"
+                                 for index, position in enumerate(argument, start=1)})
+            else:
+                numbered[argument] = f"${number}"
+        text, fixed = pieces[0], []
         for position, piece in enumerate(pieces[1:]):
             if position in numbered:
-                text += f"${numbered[position]}"
+                text += numbered[position]
             else:
                 text += "%s"
                 fixed.append(params[position])
             text += piece
         cursor.execute(f"PREPARE {name} AS {text}", fixed)
         names.add(name)
-    cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(slots))})", [params[p] for p in slots])
+    values = [
+        [params[position] for position in argument] if isinstance(argument, tuple) else params[argument]
+        for argument in arguments
+    ]
+    cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(values))})", values)
 
 
 @receiver(connection_created)
@@ -152,8 +171,7 @@ class CompiledQuery:
             params[position] = value
         with connection.cursor() as cursor:
             if can_prepare(connection):
-                execute_prepared(connection, cursor, compiled.name, compiled.sql, params,
-                                 [position for position, _, _ in compiled.slots])
+                execute_prepared(connection, cursor, compiled.name, compiled.sql, params, compiled.arguments)
             else:
                 cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
@@ -222,7 +240,27 @@ class CompiledQuery:
         names = [*query.extra_select, *query.values_select, *query.annotation_select]
         wanted = list(queryset._fields or names)
         order = None if wanted == names else tuple(names.index(name) for name in wanted)
-        return _Compiled(sql, tuple(params), slots, converters, order, f"newsroom_q{next(_statement_numbers)}")
+        return _Compiled(sql, tuple(params), slots, converters, order, f"newsroom_q{next(_statement_numbers)}",
+                         _arguments(slots))
+
+
+def _arguments(slots: Sequence[tuple[int, str, int | None]]) -> tuple[int | tuple[int, ...], ...]:
+    """A compiled query's prepared-statement parameters, in the order its values first appear: a
+    scalar's position, or the positions of a list's ids in the list's order."""
+    lists: dict[str, list[tuple[int, int]]] = {}
+    firsts: list[tuple[int, int | str]] = []
+    for position, name, index in slots:
+        if index is None:
+            firsts.append((position, position))
+        else:
+            if name not in lists:
+                lists[name] = []
+                firsts.append((position, name))
+            lists[name].append((index, position))
+    return tuple(
+        argument if isinstance(argument, int) else tuple(position for _, position in sorted(lists[argument]))
+        for _, argument in sorted(firsts)
+    )
 
 
 def _already_done(converter, expression, connection) -> bool:

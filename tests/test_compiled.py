@@ -1,6 +1,7 @@
 """Compiled queries answer exactly what the QuerySet they were built from answers, for any values,
 and are built once."""
 
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -83,6 +84,29 @@ def test_an_id_list_of_any_length_finds_exactly_those_rows():
         wanted = claims[:count]
         rows = query.rows(ids=[claim.pk for claim in wanted], now=timezone.now())
         assert [text for (text,) in rows] == [claim.text for claim in wanted]
+
+
+def test_two_id_lists_beside_other_values_find_what_the_queryset_finds():
+    story, other = make_story(), make_story(slug="other-story")
+    alice, bob = make_actor(name="Alice Tan"), make_actor(name="Bob Ng")
+    claims = [make_claim(story if i % 3 else other, text=f"Claim {i}", claimant=(alice, bob, None)[i % 3])
+              for i in range(40)]
+
+    def build(ids, story, claimants, now):
+        return (Claim.objects.published(now=now).filter(pk__in=ids, story_id=story, claimant_id__in=claimants)
+                .order_by("pk").values_list("text"))
+
+    query = CompiledQuery(build, ids=list, story=int, claimants=list, now=datetime)
+    for ids, claimants in ([claims[:30], [alice, bob]], [claims[5:9], [bob]], [claims, [alice]], [[], [bob]]):
+        now = timezone.now()
+        values = {"ids": [claim.pk for claim in ids], "story": story.pk,
+                  "claimants": [actor.pk for actor in claimants], "now": now}
+        with CaptureQueriesContext(connection) as queries:
+            rows = query.rows(**values)
+        assert rows == list(build(**values))
+        if connection.vendor == "postgresql":  # a list is one array value of the prepared statement
+            executed = queries.captured_queries[-1]["sql"]
+            assert executed.startswith("EXECUTE ") and len(re.findall(r"'\{[-0-9,]*\}'::int[248]\[\]", executed)) == 2
 
 
 def test_longer_id_lists_are_refused_with_a_clear_error():
