@@ -478,9 +478,14 @@ def backing_citations(obj) -> list:
 
 
 class StoryContentQuerySet(PublishableQuerySet):
+    @staticmethod
+    def visible(prefix: str = "", *, now=None) -> Q:
+        """What published() asks of a row, as a condition on rows reached through `prefix`."""
+        return visible_to_readers(prefix, now=now) & visible_to_readers(f"{prefix}story__", now=now)
+
     def published(self, *, now=None):
         """Return rows visible to readers now: published themselves, on a published story."""
-        return self.filter(visible_to_readers(now=now), visible_to_readers("story__", now=now))
+        return self.filter(self.visible(now=now))
 
     def published_in(self, story, *, now=None):
         """Return rows of `story` that readers see whenever the story itself is visible.
@@ -662,9 +667,10 @@ class Outcome(models.TextChoices):
 
 
 class ClaimQuerySet(StoryContentQuerySet):
-    def published(self, *, now=None):
-        """Return claims visible to readers now: accepted, published, on a published story."""
-        return super().published(now=now).filter(review_state=ReviewState.ACCEPTED)
+    @staticmethod
+    def visible(prefix: str = "", *, now=None) -> Q:
+        """Claims readers see: accepted, published, on a published story."""
+        return StoryContentQuerySet.visible(prefix, now=now) & Q(**{f"{prefix}review_state": ReviewState.ACCEPTED})
 
     def published_in(self, story, *, now=None):
         """Return accepted claims of `story` that readers see whenever the story itself is visible."""

@@ -287,10 +287,13 @@ def _affiliation_chain(actor) -> list:
 
 def _contradiction_pairs(actor):
     """Pairs of the actor's published claims an editor marked as contradicting, each pair once."""
-    published = Claim.objects.published()
+    # Conditions on the two joined claims rather than `from_claim__in=<published claims>`: each
+    # subquery joined a claim and a story again, and PostgreSQL took 2.5 ms to plan ten tables.
+    now = timezone.now()
     pairs = (
         Claim.contradicts.through.objects
-        .filter(from_claim__in=published.filter(claimant=actor), to_claim__in=published)
+        .filter(ClaimQuerySet.visible("from_claim__", now=now), ClaimQuerySet.visible("to_claim__", now=now),
+                from_claim__claimant=actor)
         .filter(~Q(to_claim__claimant=actor) | Q(from_claim__lt=F("to_claim")))
         .select_related("from_claim__story", "to_claim__story", "to_claim__claimant")
         .order_by("from_claim__made_at", "from_claim_id", "to_claim_id")

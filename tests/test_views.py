@@ -396,6 +396,29 @@ def test_actor_page_shows_contradicting_claims_side_by_side_once(client):
     assert "Tariffs will go." in text_of(client.get(first.get_absolute_url()))
 
 
+def test_actor_page_leaves_out_contradictions_readers_cannot_see_on_either_side(client):
+    story, hidden_story = make_story(), make_story(**draft())
+    actor, other = make_actor(name="Howard Lutnick"), make_actor(name="He Lifeng")
+    shown = make_claim(story=story, claimant=actor, text="Tariffs will stay.")
+    later = timezone.now() + timedelta(hours=2)
+    unseen = [
+        make_claim(story=story, claimant=other, text="Draft rebuttal", **draft()),
+        make_claim(story=story, claimant=other, text="Scheduled rebuttal", published_at=later),
+        make_claim(story=story, claimant=other, text="Candidate rebuttal", review_state=ReviewState.CANDIDATE, **draft()),
+        make_claim(story=hidden_story, claimant=other, text="Rebuttal in a draft story"),
+    ]
+    shown.contradicts.add(*unseen, make_claim(story=story, claimant=other, text="Tariffs will go."))
+    for text in ("Own draft", "Own candidate"):
+        own = make_claim(story=story, claimant=actor, text=text,
+                         **draft(**({} if text == "Own draft" else {"review_state": ReviewState.CANDIDATE})))
+        own.contradicts.add(make_claim(story=story, claimant=other, text=f"Answer to {text.lower()}"))
+    html = html_of(client.get(actor.get_absolute_url()))
+    pairs = re.findall(r'<div class="side-by-side">(.*?)</div>\s*(?=<div class="side-by-side">|</section>)', html, re.S)
+    assert len(pairs) == 1 and "Tariffs will go." in pairs[0]
+    for text in ("rebuttal", "Rebuttal", "Own draft", "Own candidate", "Answer to"):
+        assert text not in html
+
+
 def test_claim_page_shows_the_dated_status_history_and_note(client):
     story = make_story(timezone="Europe/London")
     claim = make_claim(story=story, verification_status=VerificationStatus.DISPUTED, verification_note="Two measures merged.")
