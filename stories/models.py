@@ -397,7 +397,9 @@ class Source(Publishable):
     class Meta:
         ordering = ["-source_published_at", "title"]
         indexes = [
-            models.Index(fields=["published_at", "status"], name="source_publish_idx"),
+            # Also the API's listing order (newest published first, key to break ties): a page walks
+            # it and stops at the page's end, whatever the number of sources.
+            models.Index(fields=["published_at", "id", "status"], name="source_publish_idx"),
             # The story page lists the newest cited sources: walking this index in that order
             # stops after the few shown, however many sources the site holds.
             models.Index(fields=["-source_published_at", "title", "id"], name="source_listed_order_idx"),
@@ -559,7 +561,10 @@ class Event(Publishable):
         permissions = [("publish_event", "Can publish and unpublish events")]
         indexes = [
             models.Index(fields=["story", "occurred_at"]),
-            models.Index(fields=["published_at", "status"], name="event_publication_idx"),
+            # The API's listing order (newest published first), across stories and within one: a
+            # page walks an index and stops at its end, whatever the size of the story.
+            models.Index(fields=["published_at", "id", "status"], name="event_publication_idx"),
+            models.Index(fields=["story", "published_at", "id"], name="event_story_listing_idx"),
             # A story's visible events newest first, and their count, without reading other rows.
             models.Index(fields=["story", "status", "occurred_at", "published_at"], name="event_story_visible_idx"),
         ]
@@ -787,6 +792,11 @@ class Claim(Publishable):
             ),
             models.Index(fields=["review_state", "created_at"]),
             models.Index(fields=["published_at", "status"], name="claim_publication_idx"),
+            # The API's listing order (newest published first), across stories and within one.
+            # Across stories it starts with review_state: SQLite without statistics otherwise walks
+            # the review_state index above and sorts every accepted claim.
+            models.Index(fields=["review_state", "published_at", "id"], name="claim_listing_idx"),
+            models.Index(fields=["story", "published_at", "id"], name="claim_story_listing_idx"),
         ]
         constraints = [
             choices_constraint("status", PublicationStatus, "claim"),
@@ -1234,7 +1244,9 @@ class Update(Publishable):
                 fields=["story", "status", "is_pinned", "posted_at", "id", "published_at"],
                 name="update_story_visible_idx",
             ),
-            models.Index(fields=["published_at", "status"], name="update_publication_idx"),
+            # The API's listing order (newest published first), across stories and within one.
+            models.Index(fields=["published_at", "id", "status"], name="update_publication_idx"),
+            models.Index(fields=["story", "published_at", "id"], name="update_story_listing_idx"),
         ]
         constraints = [
             choices_constraint("status", PublicationStatus, "update"),

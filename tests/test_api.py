@@ -3,15 +3,19 @@ OpenAPI document that validates and that every response conforms to."""
 
 import copy
 import io
+import json
 from datetime import timedelta
 
 import pytest
 import yaml
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate as validate_spec
 
+from stories.caching import clear_every_cache
 from stories.models import (
     Claim,
     ClaimStatusChange,
@@ -21,7 +25,7 @@ from stories.models import (
     Story,
     VerificationStatus,
 )
-from tests.factories import cite, make_actor, make_claim, make_event, make_source, make_story, make_update
+from tests.factories import build_story, cite, make_actor, make_claim, make_event, make_source, make_story, make_update
 
 pytestmark = pytest.mark.django_db
 DRAFT = {"status": PublicationStatus.DRAFT, "published_at": None}
@@ -274,3 +278,64 @@ def test_every_endpoint_response_conforms_to_the_document(client, spec, seeded):
 def test_a_slug_no_row_can_have_is_a_404_not_a_server_error(client, kind, slug):
     """PostgreSQL refuses a NUL byte in a text parameter (DataError): found by the path fuzzer."""
     assert client.get(f"/api/v1/{kind}/{slug}/").status_code == 404
+
+
+# --- Pages cost the same at any size --------------------------------------------------------------
+
+
+def _work_of_list_query(client, url: str, table: str) -> int:
+    """How much the database does for the page's list query: on PostgreSQL the rows every plan
+    node handles (EXPLAIN ANALYZE), on SQLite the virtual machine steps to run it to the end."""
+    clear_every_cache()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    sql = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith(f'SELECT "{table}".') and "LIMIT" in q["sql"])
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+            plan = cursor.fetchone()[0]
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+            nodes, rows = [plan[0]["Plan"]], 0
+            while nodes:
+                node = nodes.pop()
+                rows += node["Actual Rows"] * node["Actual Loops"]
+                nodes.extend(node.get("Plans", []))
+            return rows
+        steps = [0]
+
+        def count() -> int:
+            steps[0] += 1
+            return 0
+
+        raw = connection.connection
+        raw.set_progress_handler(count, 1)
+        try:
+            cursor.execute(sql)
+            cursor.fetchall()
+        finally:
+            raw.set_progress_handler(None, 1)
+        return steps[0]
+
+
+def _statistics_as_autovacuum_gathers_them() -> None:
+    """PostgreSQL analyses a table soon after many rows arrive; SQLite only when told (here: never)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+@pytest.mark.parametrize("resource, table", [
+    ("claims", "stories_claim"), ("events", "stories_event"), ("updates", "stories_update"),
+])
+def test_a_page_of_a_big_story_costs_the_database_what_a_page_of_a_small_one_does(client, resource, table):
+    build_story(60, slug="small")
+    _statistics_as_autovacuum_gathers_them()
+    across_small_site = _work_of_list_query(client, f"/api/v1/{resource}/", table)
+    build_story(900, slug="big")
+    _statistics_as_autovacuum_gathers_them()
+    small = _work_of_list_query(client, f"/api/v1/{resource}/?story=small", table)
+    big = _work_of_list_query(client, f"/api/v1/{resource}/?story=big", table)
+    across_big_site = _work_of_list_query(client, f"/api/v1/{resource}/", table)
+    # Each page holds 50 rows whichever the story; sorting the big story's rows for it did 15 times the work.
+    assert big < 1.5 * small
+    assert across_big_site < 1.5 * across_small_site
