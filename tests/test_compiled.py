@@ -106,7 +106,7 @@ def test_two_id_lists_beside_other_values_find_what_the_queryset_finds():
         assert rows == list(build(**values))
         if connection.vendor == "postgresql":  # a list is one array value of the prepared statement
             executed = queries.captured_queries[-1]["sql"]
-            assert executed.startswith("EXECUTE ") and len(re.findall(r"'\{[-0-9,]*\}'::int[248]\[\]", executed)) == 2
+            assert executed.startswith("EXECUTE ") and len(re.findall(r"'\{[-0-9,]*\}'", executed)) == 2
 
 
 def test_longer_id_lists_are_refused_with_a_clear_error():
