@@ -111,7 +111,7 @@ def _backing(target: str):
             "source_id", "source__publisher", "source__content_group", "source__sha256",
             "source__status", "source__published_at",
         ),
-        ids=list, now=datetime,
+        join_by_key=True, ids=list, now=datetime,
     )
 
 
@@ -350,7 +350,7 @@ def _timeline_window(story, now):
     )
 
 
-_TIMELINE = CompiledQuery(_timeline_window, story=int, now=datetime)
+_TIMELINE = CompiledQuery(_timeline_window, generic_plan=True, story=int, now=datetime)
 
 
 def timeline_window(story: Story, *, now: datetime | None = None) -> list[Event]:
@@ -384,7 +384,7 @@ _NEWEST_PER_STATUS = CompiledQuery(_newest_per_status, story=int, now=datetime)
 _FIGURES = CompiledQuery(
     lambda story, now: Claim.objects.published_in(_story(story), now=now).filter(kind=ClaimKind.STATISTIC)
     .order_by("stat_measure", "made_at", "pk").values_list(*CLAIM.names)[:FIGURES_ON_STORY_PAGE],
-    story=int, now=datetime,
+    generic_plan=True, story=int, now=datetime,
 )
 
 
@@ -441,7 +441,7 @@ def story_actors(story: Story, *, now: datetime | None = None):
 
 _ACTORS = CompiledQuery(
     lambda story, now: story_actors(_story(story), now=now).values_list(*ACTOR.names)[:ACTORS_ON_STORY_PAGE],
-    story=int, now=datetime,
+    generic_plan=True, in_index_order=True, story=int, now=datetime,
 )
 
 
@@ -469,7 +469,7 @@ def story_sources(story: Story, *, now: datetime | None = None):
 
 _SOURCES = CompiledQuery(
     lambda story, now: story_sources(_story(story), now=now).values_list(*SOURCE.names)[:SOURCES_ON_STORY_PAGE + 1],
-    story=int, now=datetime,
+    generic_plan=True, story=int, now=datetime,
 )
 
 

@@ -6,15 +6,16 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from stories import page_data
 from stories.compiled import LIST_LENGTHS, CompiledQuery, ModelColumns
-from stories.models import Claim, ClaimKind, Story
+from stories.models import Claim, ClaimKind, Source, Story, text_sha256
 
-from .factories import draft, make_actor, make_claim, make_story, published
+from .factories import cite, draft, make_actor, make_claim, make_story, published
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +219,99 @@ def test_loaded_instances_behave_as_loaded_ones_and_respect_init_receivers():
     finally:
         post_init.disconnect(receiver, sender=Claim)
     assert seen == [again] and again.text == "Said again"
+
+
+# --- PostgreSQL's plans ------------------------------------------------------------------------
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements and their plans are PostgreSQL's"
+)
+
+
+def _statement(query: CompiledQuery) -> str:
+    (compiled,) = query._compiled.values()
+    return compiled.name
+
+
+def _plans_made(name: str) -> tuple[int, int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = %s", [name])
+        return cursor.fetchone()
+
+
+def _settings(*names: str) -> dict[str, str]:
+    with connection.cursor() as cursor:
+        found = {}
+        for name in names:
+            cursor.execute(f"SHOW {name}")
+            found[name] = cursor.fetchone()[0]
+        return found
+
+
+DEFAULTS = {"plan_cache_mode": "auto", "enable_hashjoin": "on", "enable_mergejoin": "on", "enable_sort": "on"}
+
+
+@postgresql_only
+def test_a_query_on_its_generic_plan_is_planned_once_not_for_each_call():
+    story = make_story()
+    make_claim(story)
+    once = CompiledQuery(lambda story, now: claims_of(story, now).values_list("pk"),
+                         generic_plan=True, story=int, now=datetime)
+    each_time = CompiledQuery(lambda story, now: claims_of(story, now).values_list("text"), story=int, now=datetime)
+    for _ in range(8):
+        assert once.rows(story=story.pk, now=timezone.now()) == list(claims_of(story.pk, timezone.now()).values_list("pk"))
+        each_time.rows(story=story.pk, now=timezone.now())
+    assert _plans_made(_statement(once)) == (8, 0)
+    # Left to itself PostgreSQL plans the first five calls for their values.
+    assert _plans_made(_statement(each_time))[1] >= 5
+    assert _settings(*DEFAULTS) == DEFAULTS
+
+
+@postgresql_only
+def test_planner_settings_hold_for_their_statement_only_even_when_it_fails():
+    story = make_story()
+    make_claim(story)
+    query = CompiledQuery(lambda ids, now: Claim.objects.published(now=now).filter(pk__in=ids).values_list("pk"),
+                          generic_plan=True, join_by_key=True, in_index_order=True, ids=list, now=datetime)
+    query.rows(ids=[1, 2], now=timezone.now())
+    assert _settings(*DEFAULTS) == DEFAULTS
+    with connection.cursor() as cursor:
+        cursor.execute(f"DEALLOCATE {_statement(query)}")  # its next EXECUTE fails
+    with pytest.raises(DatabaseError, match="does not exist"), transaction.atomic():
+        query.rows(ids=[1, 2], now=timezone.now())
+    assert _settings(*DEFAULTS) == DEFAULTS
+
+
+@postgresql_only
+def test_the_sources_behind_a_badge_are_looked_up_by_key_however_many_sources_the_site_has():
+    story = make_story()
+    text = "The minister said “talks are going well” on Tuesday."
+    sources = Source.objects.bulk_create([
+        Source(title=f"Wire {n}", slug=f"wire-{n}", text=text, sha256=text_sha256(text),
+               **published(published_at=timezone.now() - timedelta(days=1)))
+        for n in range(1000)
+    ])
+    claims = [make_claim(story, text=f"Talks are going well ({n})") for n in range(60)]
+    for claim, source in zip(claims, sources[::16]):
+        cite(source, "talks are going well", claim=claim)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    now = timezone.now()
+    with CaptureQueriesContext(connection) as queries:
+        page_data.attach_backing(claims=claims, now=now)
+    assert [len(claim.backing_citations) for claim in claims] == [1] * 60
+    (executed,) = [q["sql"] for q in queries.captured_queries if "EXECUTE" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(executed.replace("EXECUTE ", "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE "))
+        while cursor.description is None:
+            cursor.nextset()
+        plan = cursor.fetchone()[0]
+        while cursor.nextset():
+            pass
+    nodes, rows = [plan[0]["Plan"]], 0
+    while nodes:
+        node = nodes.pop()
+        rows += node["Actual Rows"] * node["Actual Loops"]
+        nodes.extend(node.get("Plans", []))
+    # 60 citations and their 60 sources, each step counted; hashing every source would be 1,000 more.
+    assert rows < 500
