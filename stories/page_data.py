@@ -441,7 +441,7 @@ def story_actors(story: Story, *, now: datetime | None = None):
 
 _ACTORS = CompiledQuery(
     lambda story, now: story_actors(_story(story), now=now).values_list(*ACTOR.names)[:ACTORS_ON_STORY_PAGE],
-    generic_plan=True, in_index_order=True, story=int, now=datetime,
+    generic_plan=True, in_index_order=True, join_by_key=True, story=int, now=datetime,
 )
 
 
@@ -456,20 +456,21 @@ def story_sources(story: Story, *, now: datetime | None = None):
     the cost follows neither the story nor the site's sources; each citation's claim or event
     is checked by its key against the one publishing rule."""
     now = now or timezone.now()
-    cited = Citation.objects.filter(is_stale=False, source=OuterRef("pk")).filter(
-        Exists(Claim.objects.published_in(story, now=now).filter(pk=OuterRef("claim_id"))[:1])
-        | Exists(Event.objects.published_in(story, now=now).filter(pk=OuterRef("event_id"))[:1])
-    )
+    current = Citation.objects.filter(is_stale=False, source=OuterRef("pk"))
+    by_claim = current.filter(Exists(Claim.objects.published_in(story, now=now).filter(pk=OuterRef("claim_id"))))
+    by_event = current.filter(Exists(Event.objects.published_in(story, now=now).filter(pk=OuterRef("event_id"))))
+    # One EXISTS over a union, as for the actors: under an OR, PostgreSQL hashed every published
+    # claim of the story to test each citation (0.7 ms at 2,000 claims).
     return (
         Source.objects.published(now=now).without_text()
-        .filter(Exists(cited[:1]))
+        .filter(Exists(by_claim.values("pk").union(by_event.values("pk"), all=True)))
         .order_by(F("source_published_at").desc(nulls_last=True), "title", "pk")
     )
 
 
 _SOURCES = CompiledQuery(
     lambda story, now: story_sources(_story(story), now=now).values_list(*SOURCE.names)[:SOURCES_ON_STORY_PAGE + 1],
-    generic_plan=True, story=int, now=datetime,
+    generic_plan=True, in_index_order=True, join_by_key=True, story=int, now=datetime,
 )
 
 
