@@ -3,7 +3,6 @@ OpenAPI document that validates and that every response conforms to."""
 
 import copy
 import io
-import json
 from datetime import timedelta
 
 import pytest
@@ -26,6 +25,7 @@ from stories.models import (
     VerificationStatus,
 )
 from tests.factories import build_story, cite, make_actor, make_claim, make_event, make_source, make_story, make_update
+from tests.plans import gather_statistics_as_autovacuum_would, rows_through_plan
 
 pytestmark = pytest.mark.django_db
 DRAFT = {"status": PublicationStatus.DRAFT, "published_at": None}
@@ -293,14 +293,7 @@ def _work_of_list_query(client, url: str, table: str) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
-            plan = cursor.fetchone()[0]
-            plan = json.loads(plan) if isinstance(plan, str) else plan
-            nodes, rows = [plan[0]["Plan"]], 0
-            while nodes:
-                node = nodes.pop()
-                rows += node["Actual Rows"] * node["Actual Loops"]
-                nodes.extend(node.get("Plans", []))
-            return rows
+            return rows_through_plan(cursor.fetchone()[0])
         steps = [0]
 
         def count() -> int:
@@ -317,22 +310,15 @@ def _work_of_list_query(client, url: str, table: str) -> int:
         return steps[0]
 
 
-def _statistics_as_autovacuum_gathers_them() -> None:
-    """PostgreSQL analyses a table soon after many rows arrive; SQLite only when told (here: never)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-
-
 @pytest.mark.parametrize("resource, table", [
     ("claims", "stories_claim"), ("events", "stories_event"), ("updates", "stories_update"),
 ])
 def test_a_page_of_a_big_story_costs_the_database_what_a_page_of_a_small_one_does(client, resource, table):
     build_story(60, slug="small")
-    _statistics_as_autovacuum_gathers_them()
+    gather_statistics_as_autovacuum_would()
     across_small_site = _work_of_list_query(client, f"/api/v1/{resource}/", table)
     build_story(900, slug="big")
-    _statistics_as_autovacuum_gathers_them()
+    gather_statistics_as_autovacuum_would()
     small = _work_of_list_query(client, f"/api/v1/{resource}/?story=small", table)
     big = _work_of_list_query(client, f"/api/v1/{resource}/?story=big", table)
     across_big_site = _work_of_list_query(client, f"/api/v1/{resource}/", table)
