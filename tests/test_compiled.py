@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from stories import page_data
-from stories.compiled import LIST_LENGTHS, CompiledQuery, ModelColumns
+from stories.compiled import LIST_LENGTHS, CompiledQuery, ModelColumns, rows_together, sending_ahead
 from stories.models import Claim, ClaimKind, Source, Story, text_sha256
 
 from .factories import cite, draft, make_actor, make_claim, make_story, published
@@ -312,3 +312,94 @@ def test_the_sources_behind_a_badge_are_looked_up_by_key_however_many_sources_th
             pass
     # 60 citations and their 60 sources, each step counted; hashing every source would be 1,000 more.
     assert rows < 500
+
+
+# --- Queries sent together ---------------------------------------------------------------------
+
+
+def _two_stories_and_a_lookup():
+    first, second = make_story(), make_story()
+    claims = [make_claim(first, text=f"First {n}") for n in range(3)] + [make_claim(second, text="Second")]
+    make_claim(first, text="A draft", **draft())
+    by_story = CompiledQuery(lambda story, now: claims_of(story, now).values_list("pk", "text", "published_at"),
+                             story=int, now=datetime)
+    by_ids = CompiledQuery(lambda ids, now: Claim.objects.published(now=now).filter(pk__in=ids).order_by("pk")
+                           .values_list("pk", "text"),
+                           generic_plan=True, join_by_key=True, in_index_order=True, ids=list, now=datetime)
+    now = timezone.now()
+    calls = [
+        (by_story, {"story": first.pk, "now": now}),
+        (by_ids, {"ids": [claims[0].pk, claims[-1].pk], "now": now}),
+        (by_story, {"story": second.pk, "now": now}),
+    ]
+    return by_story, calls
+
+
+def test_queries_asked_together_answer_what_each_answers_alone():
+    _, calls = _two_stories_and_a_lookup()
+    alone = [query.rows(**values) for query, values in calls]
+    assert [len(rows) for rows in alone] == [3, 2, 1]
+    assert rows_together(calls) == alone
+    assert rows_together(calls) == alone  # and again: nothing left over from the first time
+
+
+@postgresql_only
+def test_queries_asked_together_wait_for_one_round_trip_and_leave_no_planner_setting_behind():
+    _, calls = _two_stories_and_a_lookup()
+    alone = [query.rows(**values) for query, values in calls]  # the session prepares them
+    before = _settings(*PLANNER_SETTINGS)
+    with CaptureQueriesContext(connection) as queries:
+        together = rows_together(calls)
+    assert together == alone
+    assert len(queries) == 1
+    assert _settings(*PLANNER_SETTINGS) == before
+
+
+@postgresql_only
+def test_rows_sent_ahead_serve_only_the_values_sent_and_only_once():
+    by_story, calls = _two_stories_and_a_lookup()
+    first, second = calls[0][1], calls[2][1]
+    expected = by_story.rows(**first)
+    by_story.rows(**second)
+    with CaptureQueriesContext(connection) as queries:
+        with sending_ahead(calls[:1] + calls[2:]):
+            sent = len(queries)
+            assert by_story.rows(**first) == expected
+            assert len(queries) == sent  # already here
+            assert by_story.rows(**first) == expected
+            assert len(queries) == sent + 1  # asked again: asked of the database again
+            by_story.rows(**{**first, "now": timezone.now()})
+            assert len(queries) == sent + 2  # another moment is another question
+        by_story.rows(**second)  # sent, never read inside the block: not kept for later
+        assert len(queries) == sent + 3
+    assert sent == 1
+
+
+@postgresql_only
+def test_a_session_prepares_its_statements_one_at_a_time_before_sending_them_together():
+    story = make_story()
+    make_claim(story)
+    fresh = [
+        CompiledQuery(lambda story, now: claims_of(story, now).values_list("pk"), story=int, now=datetime),
+        CompiledQuery(lambda story, now: claims_of(story, now).values_list("text"), story=int, now=datetime),
+    ]
+    calls = [(query, {"story": story.pk, "now": timezone.now()}) for query in fresh]
+    with CaptureQueriesContext(connection) as first:
+        answers = rows_together(calls)
+    assert [sql["sql"].split()[0] for sql in first.captured_queries] == ["PREPARE", "EXECUTE", "PREPARE", "EXECUTE"]
+    with CaptureQueriesContext(connection) as second:
+        assert rows_together(calls) == answers
+    assert len(second) == 1
+
+
+@postgresql_only
+def test_a_failing_statement_sent_together_fails_the_block_and_leaves_no_setting_behind():
+    by_story, calls = _two_stories_and_a_lookup()
+    for query, values in calls:
+        query.rows(**values)
+    before = _settings(*PLANNER_SETTINGS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DEALLOCATE {_statement(by_story)}")  # its next EXECUTE fails
+    with pytest.raises(DatabaseError, match="does not exist"), transaction.atomic():
+        rows_together(calls)
+    assert _settings(*PLANNER_SETTINGS) == before
