@@ -493,6 +493,21 @@ def _identity(value) -> object:
     return (meta.label_lower, value.pk) if meta is not None else value
 
 
+def fragment_key(stamp: str, name: str, *vary_on) -> str:
+    """The cache key of fragment `name` showing `vary_on` under the content stamp `stamp`."""
+    parts = [stamp, *(_identity(value) for value in vary_on)]
+    return f"fragment:{name}:{hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()}"
+
+
+def look_up_fragments(stamp: str, fragments: dict[str, tuple]) -> tuple[dict[str, str | None], list[str]]:
+    """The fragments {name: vary_on} a page shows under `stamp`, looked up in one cache round trip:
+    what was found or not under each key (the page passes it to its template as
+    `fragments_looked_up`), and the names of those not cached."""
+    keys = {name: fragment_key(stamp, name, *vary_on) for name, vary_on in fragments.items()}
+    found = cache.get_many(keys.values())
+    return {key: found.get(key) for key in keys.values()}, [name for name, key in keys.items() if key not in found]
+
+
 @pass_context
 def cached_fragment(context, name: str, *vary_on, caller) -> Markup:
     """{% call cached_fragment("update", update, story.timezone) %}…{% endcall %}
@@ -501,14 +516,14 @@ def cached_fragment(context, name: str, *vary_on, caller) -> Markup:
     change readers could see renders afresh, and pages rendered under one stamp share their
     pieces (the story page, the update lists and the poll show one rendering of each update).
     Skipped entirely on preview pages: a preview shows drafts to one editor and must never put
-    them where readers could get them.
+    them where readers could get them. A page that looked its fragments up already
+    (look_up_fragments) passes what it found as `fragments_looked_up`.
     """
     if context.get("is_preview"):
         return caller()
-    parts = [context.get("stamp") or request_stamp(context.get("request"))]
-    parts += [_identity(value) for value in vary_on]
-    key = f"fragment:{name}:{hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()}"
-    html = cache.get(key)
+    key = fragment_key(context.get("stamp") or request_stamp(context.get("request")), name, *vary_on)
+    looked_up = context.get("fragments_looked_up") or {}
+    html = looked_up[key] if key in looked_up else cache.get(key)
     if html is None:
         html = str(caller())
         cache.set(key, html, FRAGMENT_TIMEOUT)

@@ -23,7 +23,7 @@ from django.db.models import Exists, F, OuterRef
 from django.http import Http404
 from django.utils import timezone
 
-from . import tallies
+from . import compiled, tallies
 from .compiled import CompiledQuery, ModelColumns
 from .models import (
     BACKING_CITATIONS,
@@ -118,14 +118,24 @@ def _backing(target: str):
 _BACKING = {"claim": _backing("claim"), "event": _backing("event")}
 
 
+def _backing_calls(*, claims=(), events=(), now: datetime) -> list[tuple[CompiledQuery, dict]]:
+    return [
+        (_BACKING[target], {"ids": [row.pk for row in rows], "now": now})
+        for target, rows in (("claim", claims), ("event", events)) if rows
+    ]
+
+
 def attach_backing(*, claims=(), events=(), now: datetime) -> None:
-    """Set `backing_citations` on each claim and event: what backs it, one query for each kind."""
+    """Set `backing_citations` on each claim and event: what backs it, one query for each kind
+    (sent together)."""
     sources: dict[int, CitedSource] = {}
+    calls = _backing_calls(claims=claims, events=events, now=now)
+    answers = iter(compiled.rows_together(calls))
     for target, rows in (("claim", claims), ("event", events)):
         if not rows:
             continue
         by_pk = {row.pk: [] for row in rows}
-        found = _BACKING[target].rows(ids=list(by_pk), now=now)
+        found = next(answers)
         found.sort(key=lambda row: cited_order_key(*row[:4]))
         for _, title, _, pk, target_id, stale, relation, confirmed_by, source_id, *source in found:
             cited = sources.get(source_id)
@@ -166,10 +176,16 @@ def _claims(rows, story: Story) -> list[Claim]:
     return claims
 
 
+def _claimant_calls(claims: list[Claim]) -> list[tuple[CompiledQuery, dict]]:
+    ids = list({claim.claimant_id for claim in claims if claim.claimant_id is not None})
+    return [(_ACTORS_BY_ID, {"ids": ids})] if ids else []
+
+
 def attach_claimants(claims: list[Claim]) -> None:
     """Set each claim's claimant, each actor read once however many claims they made."""
-    ids = list({claim.claimant_id for claim in claims if claim.claimant_id is not None})
-    actors = {actor.pk: actor for actor in map(ACTOR.load, _ACTORS_BY_ID.rows(ids=ids))} if ids else {}
+    actors = {
+        actor.pk: actor for query, values in _claimant_calls(claims) for actor in map(ACTOR.load, query.rows(**values))
+    }
     for claim in claims:
         if claim.claimant_id is not None:
             SET_CLAIMANT(claim, actors[claim.claimant_id])
@@ -257,10 +273,15 @@ def attach_update_links(updates: list[Update], *, story: Story, now: datetime) -
         setattr(update, LINKED_CLAIMS, [])
         setattr(update, LINKED_EVENTS, [])
         setattr(update, SHOWN_CORRECTIONS, [])
+    linked_claims, linked_events, corrections = compiled.rows_together([
+        (_LINKED_CLAIMS, {"updates": ids, "now": now}),
+        (_LINKED_EVENTS, {"updates": ids, "now": now}),
+        (_CORRECTIONS, {"updates": ids}),
+    ])
     linked = {}
-    for query, columns, attribute in ((_LINKED_CLAIMS, CLAIM, LINKED_CLAIMS), (_LINKED_EVENTS, EVENT, LINKED_EVENTS)):
+    for found, columns, attribute in ((linked_claims, CLAIM, LINKED_CLAIMS), (linked_events, EVENT, LINKED_EVENTS)):
         seen = linked[attribute] = {}
-        for update_id, *row in query.rows(updates=ids, now=now):
+        for update_id, *row in found:
             item = seen.get(row[0])
             if item is None:
                 item = seen[row[0]] = columns.load(row)
@@ -268,7 +289,7 @@ def attach_update_links(updates: list[Update], *, story: Story, now: datetime) -
                     item.story = story
             getattr(by_update[update_id], attribute).append(item)
     claims, events = list(linked[LINKED_CLAIMS].values()), list(linked[LINKED_EVENTS].values())
-    for row in _CORRECTIONS.rows(updates=ids):
+    for row in corrections:
         correction = CORRECTION.load(row)
         getattr(by_update[correction.update_id], SHOWN_CORRECTIONS).append(correction)
     _load_other_stories([*claims, *events], story)
@@ -394,8 +415,10 @@ def claims_shown(story: Story, claim_counts: dict, *, now: datetime | None = Non
     now = now or timezone.now()
     newest = _claims(_NEWEST_PER_STATUS.rows(story=story.pk, now=now), story)
     figures = _claims(_FIGURES.rows(story=story.pk, now=now), story)
-    attach_claimants([*newest, *figures])
-    attach_backing(claims=[*newest, *figures], now=now)
+    shown = [*newest, *figures]
+    with compiled.sending_ahead([*_claimant_calls(shown), *_backing_calls(claims=shown, now=now)]):
+        attach_claimants(shown)
+        attach_backing(claims=shown, now=now)
     grouped = {status: [] for status in STATUS_ORDER}
     for claim in newest:
         grouped[claim.verification_status].append(claim)
@@ -478,3 +501,24 @@ def sources_shown(story: Story, *, now: datetime | None = None) -> list[Source]:
     """The sources list, one more than is shown (so the page can say there are more)."""
     now = now or timezone.now()
     return [SOURCE.load(row) for row in _SOURCES.rows(story=story.pk, now=now)]
+
+
+# --- Sent ahead ----------------------------------------------------------------------------------
+
+# The queries each section of the story page asks first, knowing only the story and the moment.
+_FIRST_QUERIES = {
+    "updates": lambda story, now: [(_LATEST_UPDATES, {"story": story.pk, "now": now})],
+    "counts": lambda story, now: [tallies.scheduled_call(now=now)],
+    "timeline": lambda story, now: [(_TIMELINE, {"story": story.pk, "now": now})],
+    "claims": lambda story, now: [(_NEWEST_PER_STATUS, {"story": story.pk, "now": now}),
+                                  (_FIGURES, {"story": story.pk, "now": now})],
+    "actors": lambda story, now: [(_ACTORS, {"story": story.pk, "now": now})],
+    "sources": lambda story, now: [(_SOURCES, {"story": story.pk, "now": now})],
+}
+STORY_PAGE_SECTIONS = tuple(_FIRST_QUERIES)
+
+
+def sending_ahead(story: Story, sections, *, now: datetime):
+    """A block within which the first queries of these story page sections are already answered
+    (compiled.sending_ahead): sent together, before the template reaches any of them."""
+    return compiled.sending_ahead([call for section in sections for call in _FIRST_QUERIES[section](story, now)])

@@ -238,6 +238,12 @@ _SCHEDULED = CompiledQuery(_scheduled, now=datetime)
 _NAMES = ["update", "event", *VerificationStatus.values]
 
 
+def scheduled_call(*, now: datetime) -> tuple[CompiledQuery, dict]:
+    """story_counts()'s compiled query and its values, for a page that sends its queries ahead
+    (compiled.sending_ahead)."""
+    return _SCHEDULED, {"now": now}
+
+
 def story_counts(story: Story, *, now: datetime | None = None, using: str = DEFAULT_DB_ALIAS) -> StoryCounts:
     """How many updates, events and claims (by verification status) readers can see in `story`
     now: two queries, whatever the story's size."""

@@ -43,7 +43,7 @@ from .preview import object_for_token
 from .structured_data import actor_json_ld, claim_review_json_ld, story_json_ld
 from .search import KINDS, MAX_QUERY_LENGTH, search_page
 from .stamps import request_stamp
-from .markup import highlight_citations
+from .markup import highlight_citations, look_up_fragments
 
 PAGE_SIZE = 25
 
@@ -115,18 +115,35 @@ def story_detail(request, slug):
     return _render_story(request, story)
 
 
+# The story page's cached fragments: what each shows beyond the story and the content stamp, and
+# the sections of page_data whose queries it needs when it is not cached.
+def _story_fragments(request, story, poll) -> dict[str, tuple[tuple, tuple]]:
+    return {
+        "story-json-ld": ((story, request.build_absolute_uri(request.path)), ("updates",)),
+        "story-updates": ((story, poll), ("updates", "counts")),
+        "story-aside": ((story,), ("actors", "claims", "counts")),
+        "story-timeline": ((story,), ("timeline", "counts")),
+        "story-claims": ((story,), ("claims", "counts")),
+        "story-sources": ((story,), ("sources",)),
+    }
+
+
 def _render_story(request, story, *, is_preview: bool = False):
     """The story page. Its sections are cached keyed on the content stamp (stamps.py), so each
     section's queries run only inside a cache miss: they are passed to the template lazily and a
-    cached section never touches them. All of them read the story as of one moment."""
+    cached section never touches them. The fragments are looked up together first, and the first
+    queries of the sections not cached are sent together (page_data.sending_ahead). All of them
+    read the story as of one moment."""
     now = timezone.now()
+    poll = poll_interval()
+    stamp = None if is_preview else request_stamp(request)
     updates = SimpleLazyObject(lambda: page_data.latest_updates(story, now=now))
     counts = SimpleLazyObject(lambda: page_data.story_counts(story, now=now))
     claims_shown = SimpleLazyObject(lambda: page_data.claims_shown(story, counts.claims_by_status, now=now))
     context = {
         "story": story,
         "is_preview": is_preview,
-        "stamp": None if is_preview else request_stamp(request),
+        "stamp": stamp,
         "counts": counts,
         "updates": updates,
         "timeline": SimpleLazyObject(lambda: page_data.timeline_window(story, now=now)),
@@ -143,9 +160,18 @@ def _render_story(request, story, *, is_preview: bool = False):
         "structured_data": None if is_preview else (
             lambda: story_json_ld(story, updates, build_uri=request.build_absolute_uri)
         ),
-        "poll_interval": poll_interval(),
+        "poll_interval": poll,
     }
-    return render(request, "stories/story_detail.html", context)
+    if is_preview:
+        needed = page_data.STORY_PAGE_SECTIONS
+    else:
+        fragments = _story_fragments(request, story, poll)
+        context["fragments_looked_up"], missing = look_up_fragments(
+            stamp, {name: vary_on for name, (vary_on, _) in fragments.items()}
+        )
+        needed = {section for name in missing for section in fragments[name][1]}
+    with page_data.sending_ahead(story, needed, now=now):
+        return render(request, "stories/story_detail.html", context)
 
 
 def _story_for_list(request, slug):

@@ -5,10 +5,12 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from stories import page_data
+from stories.caching import clear_every_cache
 from stories.markup import cited_publication
 from stories.models import (
     Claim, ClaimKind, Correction, Event, ReviewState, Update, VerificationStatus, backing_citations,
@@ -189,3 +191,44 @@ def test_no_story_page_row_for_a_draft_or_unknown_story():
     for slug in (hidden.slug, "no-such-story"):
         with pytest.raises(Http404):
             page_data.story_page_row(slug=slug)
+
+
+# --- The story page's queries sent together ------------------------------------------------------
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL sessions only")
+RENDERED_EACH_TIME = override_settings(NEWSROOM_STAMPED_PAGES=False, NEWSROOM_PAGE_CACHE_SECONDS=0)
+
+
+def _render(client, story, *, cached: bool = False):
+    if not cached:
+        clear_every_cache()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(story.get_absolute_url())
+    assert response.status_code == 200
+    return response.content.decode(), [query["sql"] for query in queries]
+
+
+@postgresql_only
+def test_the_story_page_reads_the_same_with_its_queries_sent_together_in_half_the_round_trips(story, client):
+    with RENDERED_EACH_TIME:
+        _render(client, story)  # the session prepares the page's statements
+        together, trips = _render(client, story)
+        pooled = connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS", False)
+        connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] = True  # no prepared statements: one at a time
+        try:
+            one_at_a_time, statements = _render(client, story)
+        finally:
+            connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] = pooled
+    assert together == one_at_a_time
+    assert "Update 0" in together and "Event 29" in together and "Scott Bessent" in together
+    assert len(statements) >= 16
+    assert len(trips) <= len(statements) // 2, trips
+
+
+def test_a_story_page_whose_sections_are_cached_asks_nothing_of_their_queries(story, client):
+    with RENDERED_EACH_TIME:
+        first, _ = _render(client, story)
+        again, queries = _render(client, story, cached=True)
+    assert again == first
+    # The content stamp and the story's own row; no section's query, sent ahead or asked.
+    assert len(queries) <= 2, queries
