@@ -14,6 +14,7 @@ and name a publication, and borrow their rules from the models (`Citation.confir
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from itertools import groupby
@@ -262,6 +263,17 @@ def _updates(rows, story: Story) -> list[Update]:
     return updates
 
 
+def _update_link_calls(updates: list[Update], *, now: datetime) -> list[tuple[CompiledQuery, dict]]:
+    ids = [update.pk for update in updates]
+    if not ids:
+        return []
+    return [
+        (_LINKED_CLAIMS, {"updates": ids, "now": now}),
+        (_LINKED_EVENTS, {"updates": ids, "now": now}),
+        (_CORRECTIONS, {"updates": ids}),
+    ]
+
+
 def attach_update_links(updates: list[Update], *, story: Story, now: datetime) -> None:
     """Set what each update card shows besides itself: the reader-visible claims and events it
     links (with what backs them) and its corrections, as `for_list()` prefetches them."""
@@ -273,11 +285,7 @@ def attach_update_links(updates: list[Update], *, story: Story, now: datetime) -
         setattr(update, LINKED_CLAIMS, [])
         setattr(update, LINKED_EVENTS, [])
         setattr(update, SHOWN_CORRECTIONS, [])
-    linked_claims, linked_events, corrections = compiled.rows_together([
-        (_LINKED_CLAIMS, {"updates": ids, "now": now}),
-        (_LINKED_EVENTS, {"updates": ids, "now": now}),
-        (_CORRECTIONS, {"updates": ids}),
-    ])
+    linked_claims, linked_events, corrections = compiled.rows_together(_update_link_calls(updates, now=now))
     linked = {}
     for found, columns, attribute in ((linked_claims, CLAIM, LINKED_CLAIMS), (linked_events, EVENT, LINKED_EVENTS)):
         seen = linked[attribute] = {}
@@ -419,6 +427,10 @@ def claims_shown(story: Story, claim_counts: dict, *, now: datetime | None = Non
     with compiled.sending_ahead([*_claimant_calls(shown), *_backing_calls(claims=shown, now=now)]):
         attach_claimants(shown)
         attach_backing(claims=shown, now=now)
+    return _claim_groups(newest, figures, claim_counts)
+
+
+def _claim_groups(newest: list[Claim], figures: list[Claim], claim_counts: dict) -> tuple[list, list]:
     grouped = {status: [] for status in STATUS_ORDER}
     for claim in newest:
         grouped[claim.verification_status].append(claim)
@@ -503,7 +515,7 @@ def sources_shown(story: Story, *, now: datetime | None = None) -> list[Source]:
     return [SOURCE.load(row) for row in _SOURCES.rows(story=story.pk, now=now)]
 
 
-# --- Sent ahead ----------------------------------------------------------------------------------
+# --- The story page's sections, read together ------------------------------------------------
 
 # The queries each section of the story page asks first, knowing only the story and the moment.
 _FIRST_QUERIES = {
@@ -518,7 +530,45 @@ _FIRST_QUERIES = {
 STORY_PAGE_SECTIONS = tuple(_FIRST_QUERIES)
 
 
-def sending_ahead(story: Story, sections, *, now: datetime):
-    """A block within which the first queries of these story page sections are already answered
-    (compiled.sending_ahead): sent together, before the template reaches any of them."""
-    return compiled.sending_ahead([call for section in sections for call in _FIRST_QUERIES[section](story, now)])
+@dataclass(frozen=True)
+class StoryPage:
+    """What the story page's sections show; a section not read is empty."""
+
+    updates: list[Update]
+    counts: tallies.StoryCounts | None
+    timeline: list[Event]
+    claim_groups: list[dict]
+    figures: list[dict]
+    actors: list[Actor]
+    sources: list[Source]
+
+
+def story_page(story: Story, sections, *, now: datetime) -> StoryPage:
+    """The story page's `sections` (of STORY_PAGE_SECTIONS: those whose fragments are not cached),
+    read together, as latest_updates(), story_counts(), timeline_window(), claims_shown(),
+    actors_shown() and sources_shown() read each alone: the sections' first queries in one round
+    trip (compiled.sending_ahead), what those found asks next in another (the updates' links and
+    corrections, the claims' claimants, the backing of the claims and of the timeline), then the
+    backing of what the updates link."""
+    sections = set(sections) | ({"counts"} if "claims" in sections else set())
+    with compiled.sending_ahead([call for section in sections for call in _FIRST_QUERIES[section](story, now)]):
+        updates = _updates(_LATEST_UPDATES.rows(story=story.pk, now=now), story) if "updates" in sections else []
+        counts = story_counts(story, now=now) if "counts" in sections else None
+        timeline = _events(_TIMELINE.rows(story=story.pk, now=now), story) if "timeline" in sections else []
+        newest, figures = [], []
+        if "claims" in sections:
+            newest = _claims(_NEWEST_PER_STATUS.rows(story=story.pk, now=now), story)
+            figures = _claims(_FIGURES.rows(story=story.pk, now=now), story)
+        actors = actors_shown(story, now=now) if "actors" in sections else []
+        sources = sources_shown(story, now=now) if "sources" in sections else []
+    shown = [*newest, *figures]
+    with compiled.sending_ahead([
+        *_update_link_calls(updates, now=now), *_claimant_calls(shown),
+        *_backing_calls(claims=shown, events=timeline, now=now),
+    ]):
+        attach_update_links(updates, story=story, now=now)
+        attach_claimants(shown)
+        attach_backing(claims=shown, events=timeline, now=now)
+    claim_groups, figure_groups = _claim_groups(newest, figures, counts.claims_by_status) if counts else ([], [])
+    return StoryPage(updates=updates, counts=counts, timeline=timeline, claim_groups=claim_groups,
+                     figures=figure_groups, actors=actors, sources=sources)

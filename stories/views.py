@@ -130,28 +130,34 @@ def _story_fragments(request, story, poll) -> dict[str, tuple[tuple, tuple]]:
 
 def _render_story(request, story, *, is_preview: bool = False):
     """The story page. Its sections are cached keyed on the content stamp (stamps.py), so each
-    section's queries run only inside a cache miss: they are passed to the template lazily and a
-    cached section never touches them. The fragments are looked up together first, and the first
-    queries of the sections not cached are sent together (page_data.sending_ahead). All of them
-    read the story as of one moment."""
+    section's queries run only inside a cache miss. The fragments are looked up together first;
+    the sections not cached are read together (page_data.story_page), lazily, when the template
+    first needs one of them, and a cached section never touches them. All of them read the
+    story as of one moment."""
     now = timezone.now()
     poll = poll_interval()
     stamp = None if is_preview else request_stamp(request)
-    updates = SimpleLazyObject(lambda: page_data.latest_updates(story, now=now))
-    counts = SimpleLazyObject(lambda: page_data.story_counts(story, now=now))
-    claims_shown = SimpleLazyObject(lambda: page_data.claims_shown(story, counts.claims_by_status, now=now))
+    looked_up = {}
+    if is_preview:
+        needed = page_data.STORY_PAGE_SECTIONS
+    else:
+        fragments = _story_fragments(request, story, poll)
+        looked_up, missing = look_up_fragments(stamp, {name: vary_on for name, (vary_on, _) in fragments.items()})
+        needed = {section for name in missing for section in fragments[name][1]}
+    page = SimpleLazyObject(lambda: page_data.story_page(story, needed, now=now))
+    updates = SimpleLazyObject(lambda: page.updates)
     context = {
         "story": story,
         "is_preview": is_preview,
         "stamp": stamp,
-        "counts": counts,
+        "fragments_looked_up": looked_up,
+        "counts": SimpleLazyObject(lambda: page.counts),
         "updates": updates,
-        "timeline": SimpleLazyObject(lambda: page_data.timeline_window(story, now=now)),
-        # Both from one reading (their fragments share the stamp, so they miss together).
-        "claim_groups": SimpleLazyObject(lambda: claims_shown[0]),
-        "figures": SimpleLazyObject(lambda: claims_shown[1]),
-        "actors": SimpleLazyObject(lambda: page_data.actors_shown(story, now=now)),
-        "sources": SimpleLazyObject(lambda: page_data.sources_shown(story, now=now)),
+        "timeline": SimpleLazyObject(lambda: page.timeline),
+        "claim_groups": SimpleLazyObject(lambda: page.claim_groups),
+        "figures": SimpleLazyObject(lambda: page.figures),
+        "actors": SimpleLazyObject(lambda: page.actors),
+        "sources": SimpleLazyObject(lambda: page.sources),
         "sources_shown": page_data.SOURCES_ON_STORY_PAGE,
         "renditions": SimpleLazyObject(lambda: prepared_renditions(
             (story.lead_image, "full"), *((update.image, "card") for update in updates)
@@ -162,16 +168,7 @@ def _render_story(request, story, *, is_preview: bool = False):
         ),
         "poll_interval": poll,
     }
-    if is_preview:
-        needed = page_data.STORY_PAGE_SECTIONS
-    else:
-        fragments = _story_fragments(request, story, poll)
-        context["fragments_looked_up"], missing = look_up_fragments(
-            stamp, {name: vary_on for name, (vary_on, _) in fragments.items()}
-        )
-        needed = {section for name in missing for section in fragments[name][1]}
-    with page_data.sending_ahead(story, needed, now=now):
-        return render(request, "stories/story_detail.html", context)
+    return render(request, "stories/story_detail.html", context)
 
 
 def _story_for_list(request, slug):

@@ -4,6 +4,7 @@ the same links, the same badges, nothing a reader may not see."""
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -11,7 +12,8 @@ from django.utils import timezone
 
 from stories import page_data
 from stories.caching import clear_every_cache
-from stories.markup import cited_publication
+from stories.markup import cited_publication, fragment_key
+from stories.stamps import site_stamp
 from stories.models import (
     Claim, ClaimKind, Correction, Event, ReviewState, Update, VerificationStatus, backing_citations,
 )
@@ -232,3 +234,14 @@ def test_a_story_page_whose_sections_are_cached_asks_nothing_of_their_queries(st
     assert again == first
     # The content stamp and the story's own row; no section's query, sent ahead or asked.
     assert len(queries) <= 2, queries
+
+
+def test_a_story_page_with_one_section_evicted_reads_that_section_alone(story, client):
+    with RENDERED_EACH_TIME:
+        first, _ = _render(client, story)
+        cache.delete(fragment_key(site_stamp(), "story-sources", story))
+        again, queries = _render(client, story, cached=True)
+    assert again == first
+    assert "Wire copy" in again.split('id="sources"', 1)[1]
+    # The stamp, the story's row and the sources list: no other section's queries.
+    assert len(queries) <= 3, queries
