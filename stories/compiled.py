@@ -216,8 +216,8 @@ def sending_ahead(calls: Iterable[tuple[CompiledQuery, dict]], *, using: str = D
     finally:
         for key in ahead:
             current.pop(key, None)
-        if not current:
-            del _sent_ahead[connection]
+        if not current:  # an inner block may have found it empty and dropped it already
+            _sent_ahead.pop(connection, None)
 
 
 def rows_together(calls: Sequence[tuple[CompiledQuery, dict]], *, using: str = DEFAULT_DB_ALIAS) -> list[list[tuple]]:

@@ -403,3 +403,12 @@ def test_a_failing_statement_sent_together_fails_the_block_and_leaves_no_setting
     with pytest.raises(DatabaseError, match="does not exist"), transaction.atomic():
         rows_together(calls)
     assert _settings(*PLANNER_SETTINGS) == before
+
+
+def test_a_block_inside_another_that_reads_the_last_rows_leaves_both_to_close_cleanly():
+    by_story, calls = _two_stories_and_a_lookup()
+    alone = [query.rows(**values) for query, values in calls]
+    with sending_ahead(calls[:2]):
+        assert [query.rows(**values) for query, values in calls[:2]] == alone[:2]
+        assert rows_together([calls[2], (by_story, {**calls[0][1], "now": timezone.now()})])[0] == alone[2]
+    assert [query.rows(**values) for query, values in calls] == alone
