@@ -317,10 +317,7 @@ def _load_other_stories(rows, story: Story) -> None:
 
 def latest_updates(story: Story, *, now: datetime | None = None) -> list[Update]:
     """The story page's newest updates, pinned first, ready for their cards."""
-    now = now or timezone.now()
-    updates = _updates(_LATEST_UPDATES.rows(story=story.pk, now=now), story)
-    attach_update_links(updates, story=story, now=now)
-    return updates
+    return story_page(story, {"updates"}, now=now or timezone.now()).updates
 
 
 @lru_cache(maxsize=8)
@@ -384,10 +381,7 @@ _TIMELINE = CompiledQuery(_timeline_window, generic_plan=True, story=int, now=da
 
 def timeline_window(story: Story, *, now: datetime | None = None) -> list[Event]:
     """The story page's slice of the timeline: the latest key events and the latest events."""
-    now = now or timezone.now()
-    events = _events(_TIMELINE.rows(story=story.pk, now=now), story)
-    attach_backing(events=events, now=now)
-    return events
+    return story_page(story, {"timeline"}, now=now or timezone.now()).timeline
 
 
 # --- Claims and figures ------------------------------------------------------------------------
@@ -418,16 +412,11 @@ _FIGURES = CompiledQuery(
 
 
 def claims_shown(story: Story, claim_counts: dict, *, now: datetime | None = None) -> tuple[list, list]:
-    """The story page's claims: the newest few of each verification status with the count of each,
-    and the statistics grouped by what they measure, so competing figures sit side by side."""
-    now = now or timezone.now()
-    newest = _claims(_NEWEST_PER_STATUS.rows(story=story.pk, now=now), story)
-    figures = _claims(_FIGURES.rows(story=story.pk, now=now), story)
-    shown = [*newest, *figures]
-    with compiled.sending_ahead([*_claimant_calls(shown), *_backing_calls(claims=shown, now=now)]):
-        attach_claimants(shown)
-        attach_backing(claims=shown, now=now)
-    return _claim_groups(newest, figures, claim_counts)
+    """The story page's claims: the newest few of each verification status with the count of each
+    (`claim_counts`, story_counts()'s), and the statistics grouped by what they measure, so
+    competing figures sit side by side."""
+    page = story_page(story, {"claims"}, now=now or timezone.now(), claim_counts=claim_counts)
+    return page.claim_groups, page.figures
 
 
 def _claim_groups(newest: list[Claim], figures: list[Claim], claim_counts: dict) -> tuple[list, list]:
@@ -543,14 +532,16 @@ class StoryPage:
     sources: list[Source]
 
 
-def story_page(story: Story, sections, *, now: datetime) -> StoryPage:
+def story_page(story: Story, sections, *, now: datetime, claim_counts: dict | None = None) -> StoryPage:
     """The story page's `sections` (of STORY_PAGE_SECTIONS: those whose fragments are not cached),
-    read together, as latest_updates(), story_counts(), timeline_window(), claims_shown(),
-    actors_shown() and sources_shown() read each alone: the sections' first queries in one round
+    read together (latest_updates(), timeline_window() and claims_shown() read one each): the
+    sections' first queries in one round
     trip (compiled.sending_ahead), what those found asks next in another (the updates' links and
     corrections, the claims' claimants, the backing of the claims and of the timeline), then the
     backing of what the updates link."""
-    sections = set(sections) | ({"counts"} if "claims" in sections else set())
+    sections = set(sections)
+    if "claims" in sections and claim_counts is None:
+        sections.add("counts")
     with compiled.sending_ahead([call for section in sections for call in _FIRST_QUERIES[section](story, now)]):
         updates = _updates(_LATEST_UPDATES.rows(story=story.pk, now=now), story) if "updates" in sections else []
         counts = story_counts(story, now=now) if "counts" in sections else None
@@ -569,6 +560,8 @@ def story_page(story: Story, sections, *, now: datetime) -> StoryPage:
         attach_update_links(updates, story=story, now=now)
         attach_claimants(shown)
         attach_backing(claims=shown, events=timeline, now=now)
-    claim_groups, figure_groups = _claim_groups(newest, figures, counts.claims_by_status) if counts else ([], [])
+    if claim_counts is None and counts is not None:
+        claim_counts = counts.claims_by_status
+    claim_groups, figure_groups = _claim_groups(newest, figures, claim_counts) if "claims" in sections else ([], [])
     return StoryPage(updates=updates, counts=counts, timeline=timeline, claim_groups=claim_groups,
                      figures=figure_groups, actors=actors, sources=sources)
