@@ -24,6 +24,7 @@ README's "Serving" for the measurements.
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import sys
 import time
@@ -46,6 +47,20 @@ class ThreadWorker(gthread.ThreadWorker):
         sys.setswitchinterval(SWITCH_INTERVAL_MS / 1000)
         super().init_process()
 
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        from django.apps import apps
+
+        if apps.ready:  # a Django application (not the tests' bare WSGI one)
+            load_what_every_request_needs()
+        # All of that lives as long as the worker. Frozen, Python's collector no longer walks its
+        # ~115,000 objects at each full collection (gc.freeze's documented use): those took
+        # 0.2-0.27 ms of each story page rendered with every cache empty, on average. A higher
+        # threshold for the young generation, tried with it, made no difference.
+        gc.collect()
+        gc.freeze()
+
+
     def accept(self, listener) -> None:
         try:
             client, address = listener.accept()
@@ -62,3 +77,17 @@ class ThreadWorker(gthread.ThreadWorker):
         self.finish_request(connection, waiting)
         # Every connection waiting here gets the same allowance, so they stay in expiry order.
         connection.timeout = time.monotonic() + max(self.cfg.keepalive, REQUEST_WAIT)
+
+
+def load_what_every_request_needs() -> None:
+    """Import the URLconf and compile the templates, which Django otherwise does on first use:
+    then the first readers after a restart don't wait for them, and they are frozen with the rest."""
+    from django.template import engines
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns
+    for engine in engines.all():
+        environment = getattr(engine, "env", None)  # Jinja2's; Django's engine compiles on use
+        if environment is not None:
+            for name in environment.list_templates():
+                environment.get_template(name)

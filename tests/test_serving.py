@@ -4,6 +4,7 @@ connections that have not sent their request yet never hold the threads that ans
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import socket
 import subprocess
@@ -117,3 +118,47 @@ def test_a_quick_request_is_not_held_up_by_a_thread_that_computes(server):
         computing.join()
     assert all(status == 200 for status, _ in timings)
     assert sorted(seconds for _, seconds in timings)[1] < 0.1, timings
+
+
+def test_a_django_worker_compiles_every_template_and_freezes_what_it_loaded_before_its_first_request(tmp_path):
+    """A worker serving Newsroom imports the URLconf and compiles the reader templates while it
+    starts, so the first readers after a restart don't wait for them, and freezes all it loaded
+    (the collector's full collections then skip it). Read from inside the worker once it has
+    loaded the application (gunicorn's post_worker_init hook), before any request."""
+    report = tmp_path / "worker.json"
+    config = tmp_path / "gunicorn_config.py"
+    config.write_text(
+        "import gc, json\n"
+        "def post_worker_init(worker):\n"
+        "    from django.template import engines\n"
+        "    from django.urls import get_resolver\n"
+        "    environment = engines['jinja2'].env\n"
+        "    compiled = [name for name in environment.list_templates()\n"
+        "                if any(key[1] == name for key in environment.cache._mapping)]\n"
+        f"    open({str(report)!r}, 'w').write(json.dumps({{\n"
+        "        'frozen': gc.get_freeze_count(), 'templates': environment.list_templates(),\n"
+        "        'compiled': compiled, 'urlconf_loaded': 'url_patterns' in get_resolver().__dict__}))\n"
+    )
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "newsroom.wsgi", "--config", str(config), "--bind", f"127.0.0.1:{port}",
+         "--workers", "1", "--worker-class", "newsroom.serving.ThreadWorker", "--threads", "2",
+         "--keep-alive", "0", "--log-level", "warning"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+             "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}"},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not report.exists() and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.1)
+        assert report.exists(), process.stdout.read().decode()[-2000:] if process.poll() is not None else "no report"
+        time.sleep(0.2)
+        found = json.loads(report.read_text())
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert found["urlconf_loaded"]
+    assert "stories/story_detail.html" in found["templates"]
+    assert sorted(found["compiled"]) == sorted(found["templates"])
+    assert found["frozen"] > 50_000
