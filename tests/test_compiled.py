@@ -2,8 +2,9 @@
 and are built once."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -412,3 +413,31 @@ def test_a_block_inside_another_that_reads_the_last_rows_leaves_both_to_close_cl
         assert [query.rows(**values) for query, values in calls[:2]] == alone[:2]
         assert rows_together([calls[2], (by_story, {**calls[0][1], "now": timezone.now()})])[0] == alone[2]
     assert [query.rows(**values) for query, values in calls] == alone
+
+
+def test_text_with_quotes_backslashes_and_percent_signs_finds_exactly_its_rows_alone_and_together():
+    story = make_story()
+    awkward = "O'Brien: \"100% of it\" \\ ends here'); DROP TABLE stories_claim; --"
+    make_claim(story, text=awkward)
+    make_claim(story, text="O'Brien: \"100% of it\" \\ ends here")
+    query = CompiledQuery(
+        lambda text, now: claims_of(story.pk, now).filter(text=text).values_list("text"), text=str, now=datetime,
+    )
+    now = timezone.now()
+    assert query.rows(text=awkward, now=now) == [(awkward,)]
+    calls = [(query, {"text": awkward, "now": now}), (query, {"text": "no such claim", "now": now})]
+    assert rows_together(calls) == [[(awkward,)], []]
+    assert Claim.objects.filter(story=story).count() == 2
+
+
+def test_a_moment_in_any_time_zone_is_the_same_instant_to_the_microsecond():
+    story = make_story()
+    at = datetime(2025, 6, 10, 14, 30, 15, 123456, tzinfo=UTC)
+    make_claim(story, text="Published at that instant", **published(published_at=at))
+    query = CompiledQuery(lambda story, now: claims_of(story, now).values_list("text"), story=int, now=datetime)
+    for zone in ("UTC", "Asia/Kolkata", "America/St_Johns", "Pacific/Chatham"):
+        local = at.astimezone(ZoneInfo(zone))
+        calls = [(query, {"story": story.pk, "now": local}),
+                 (query, {"story": story.pk, "now": local - timedelta(microseconds=1)})]
+        assert [query.rows(**values) for _, values in calls] == [[("Published at that instant",)], []]
+        assert rows_together(calls) == [[("Published at that instant",)], []]
