@@ -395,6 +395,33 @@ class CompiledQuery:
                          _arguments(slots))
 
 
+
+class CompiledSQL(CompiledQuery):
+    """SQL of our own, for a table no model describes (the tallies the database's triggers keep),
+    run as a compiled query: a prepared statement on PostgreSQL that can be sent ahead with the
+    others. `%(name)s` stands for each value, declared as `int` or `str`; rows come back as the
+    database driver gives them.
+
+        TALLIES = CompiledSQL('SELECT kind, SUM(n) FROM "tally" WHERE story_id = %(story)s GROUP BY kind', story=int)
+    """
+
+    def __init__(self, sql: str, **kinds: type) -> None:
+        names = re.findall(r"%\((\w+)\)s", sql)
+        if sorted(set(names)) != sorted(kinds):
+            raise TypeError(f"declare the kind of each of {sorted(set(names))}, not {sorted(kinds)}")
+        for name, kind in kinds.items():
+            if kind not in (int, str):
+                raise TypeError(f"{name}: plain SQL takes int or str values, not {kind}")
+        self.sql, self.names, self.kinds = sql, names, kinds
+        self.planner = ()
+        self._compiled = {}
+
+    def _compile(self, using: str, lengths: tuple[int, ...]) -> _Compiled:
+        slots = tuple((position, name, None) for position, name in enumerate(self.names))
+        return _Compiled(re.sub(r"%\((\w+)\)s", "%s", self.sql), (None,) * len(slots), slots, (), None,
+                         f"newsroom_q{next(_statement_numbers)}", _arguments(slots))
+
+
 def _arguments(slots: Sequence[tuple[int, str, int | None]]) -> tuple[int | tuple[int, ...], ...]:
     """A compiled query's prepared-statement parameters, in the order its values first appear: a
     scalar's position, or the positions of a list's ids in the list's order."""

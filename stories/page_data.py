@@ -509,7 +509,7 @@ def sources_shown(story: Story, *, now: datetime | None = None) -> list[Source]:
 # The queries each section of the story page asks first, knowing only the story and the moment.
 _FIRST_QUERIES = {
     "updates": lambda story, now: [(_LATEST_UPDATES, {"story": story.pk, "now": now})],
-    "counts": lambda story, now: [tallies.scheduled_call(now=now)],
+    "counts": lambda story, now: tallies.story_counts_calls(story, now=now),
     "timeline": lambda story, now: [(_TIMELINE, {"story": story.pk, "now": now})],
     "claims": lambda story, now: [(_NEWEST_PER_STATUS, {"story": story.pk, "now": now}),
                                   (_FIGURES, {"story": story.pk, "now": now})],

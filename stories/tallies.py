@@ -29,7 +29,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import F, Value
 from django.utils import timezone
 
-from .compiled import CompiledQuery
+from .compiled import CompiledQuery, CompiledSQL
 from .models import Claim, Event, PublicationStatus, ReviewState, Story, Update, VerificationStatus
 
 TABLE = "stories_story_tally"
@@ -238,21 +238,24 @@ _SCHEDULED = CompiledQuery(_scheduled, now=datetime)
 _NAMES = ["update", "event", *VerificationStatus.values]
 
 
-def scheduled_call(*, now: datetime) -> tuple[CompiledQuery, dict]:
-    """story_counts()'s compiled query and its values, for a page that sends its queries ahead
-    (compiled.sending_ahead)."""
-    return _SCHEDULED, {"now": now}
+_TALLIES = CompiledSQL(
+    f'SELECT kind, bucket, SUM(n) FROM "{TABLE}" WHERE story_id = %(story)s GROUP BY kind, bucket', story=int,
+)
+
+
+def story_counts_calls(story: Story, *, now: datetime) -> list[tuple[CompiledQuery, dict]]:
+    """story_counts()'s compiled queries and their values, for a page that sends its queries
+    ahead (compiled.sending_ahead)."""
+    return [(_TALLIES, {"story": story.pk}), (_SCHEDULED, {"now": now})]
 
 
 def story_counts(story: Story, *, now: datetime | None = None, using: str = DEFAULT_DB_ALIAS) -> StoryCounts:
     """How many updates, events and claims (by verification status) readers can see in `story`
     now: two queries, whatever the story's size."""
     now = now or timezone.now()
-    with connections[using].cursor() as cursor:
-        cursor.execute(
-            f'SELECT kind, bucket, SUM(n) FROM "{TABLE}" WHERE story_id = %s GROUP BY kind, bucket', [story.pk]
-        )
-        tallies = {(kind if kind != "claim" else bucket): int(n) for kind, bucket, n in cursor.fetchall()}
+    tallies = {
+        (kind if kind != "claim" else bucket): int(n) for kind, bucket, n in _TALLIES.rows(story=story.pk, using=using)
+    }
     later = Counter(
         (kind if kind != "claim" else bucket)
         for story_id, kind, bucket, review_state in _SCHEDULED.rows(now=now, using=using)

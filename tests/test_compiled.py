@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from stories import page_data
-from stories.compiled import LIST_LENGTHS, CompiledQuery, ModelColumns, rows_together, sending_ahead
+from stories.compiled import LIST_LENGTHS, CompiledQuery, CompiledSQL, ModelColumns, rows_together, sending_ahead
 from stories.models import Claim, ClaimKind, Source, Story, text_sha256
 
 from .factories import cite, draft, make_actor, make_claim, make_story, published
@@ -441,3 +441,22 @@ def test_a_moment_in_any_time_zone_is_the_same_instant_to_the_microsecond():
                  (query, {"story": story.pk, "now": local - timedelta(microseconds=1)})]
         assert [query.rows(**values) for _, values in calls] == [[("Published at that instant",)], []]
         assert rows_together(calls) == [[("Published at that instant",)], []]
+
+
+def test_plain_sql_of_our_own_answers_as_a_cursor_does_alone_and_sent_together():
+    first, second = make_story(), make_story()
+    for story, texts in ((first, ["One", "Two"]), (second, ["Three"])):
+        for text in texts:
+            make_claim(story, text=text)
+    query = CompiledSQL(
+        'SELECT text FROM "stories_claim" WHERE story_id = %(story)s AND text <> %(skip)s ORDER BY text',
+        story=int, skip=str,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT text FROM "stories_claim" WHERE story_id = %s AND text <> %s ORDER BY text', [first.pk, "Two"])
+        expected = cursor.fetchall()
+    assert [tuple(row) for row in query.rows(story=first.pk, skip="Two")] == [tuple(row) for row in expected] == [("One",)]
+    calls = [(query, {"story": first.pk, "skip": "Two"}), (query, {"story": second.pk, "skip": "x'; --"})]
+    assert [[tuple(row) for row in rows] for rows in rows_together(calls)] == [[("One",)], [("Three",)]]
+    with pytest.raises(TypeError):
+        CompiledSQL("SELECT 1 WHERE %(a)s = %(b)s", a=int)

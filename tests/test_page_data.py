@@ -225,6 +225,9 @@ def test_the_story_page_reads_the_same_with_its_queries_sent_together_in_half_th
     assert "Update 0" in together and "Event 29" in together and "Scott Bessent" in together
     assert len(statements) >= 16
     assert len(trips) <= len(statements) // 2, trips
+    # The stamp; the story; every section's first queries, its counts' tallies among them; what
+    # those found asks next; the other stories the updates link to; the backing of what they link.
+    assert len(trips) <= 6, trips
 
 
 def test_a_story_page_whose_sections_are_cached_asks_nothing_of_their_queries(story, client):
