@@ -60,7 +60,6 @@ class ThreadWorker(gthread.ThreadWorker):
         gc.collect()
         gc.freeze()
 
-
     def accept(self, listener) -> None:
         try:
             client, address = listener.accept()

@@ -395,7 +395,6 @@ class CompiledQuery:
                          _arguments(slots))
 
 
-
 class CompiledSQL(CompiledQuery):
     """SQL of our own, for a table no model describes (the tallies the database's triggers keep),
     run as a compiled query: a prepared statement on PostgreSQL that can be sent ahead with the
