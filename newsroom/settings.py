@@ -92,7 +92,8 @@ TEMPLATES = [
     {
         # Reader pages (templates/jinja2/): compiled once per process to Python functions, several
         # times faster than Django's engine on a story page rendered with every cache empty.
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "BACKEND": "stories.templating.Jinja2",
+        "NAME": "jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,
         "OPTIONS": {

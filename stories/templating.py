@@ -4,11 +4,14 @@ Django's engine).
 Jinja2 compiles each template to a Python function once per process: the Django engine was more
 than a third of a story page rendered with every cache empty (see README, Performance).
 Autoescaping is on; markup comes only from stories/markup.py, built from escaped pieces.
+The engine (`Jinja2`, settings.TEMPLATES) is Django's, with one change: the cached fragments a
+render makes are stored together as it ends (markup.fragments_written_together).
 """
 
 from __future__ import annotations
 
 from django.template import defaultfilters
+from django.template.backends import jinja2 as jinja2_backend
 from django.templatetags.static import static
 from jinja2 import Environment
 
@@ -59,3 +62,19 @@ def environment(**options) -> Environment:
         yesno=defaultfilters.yesno,
     )
     return env
+
+
+class Jinja2(jinja2_backend.Jinja2):
+    """Django's Jinja2 engine, whose templates store the fragments a render makes together."""
+
+    def from_string(self, template_code):
+        return Template(super().from_string(template_code).template, self)
+
+    def get_template(self, template_name):
+        return Template(super().get_template(template_name).template, self)
+
+
+class Template(jinja2_backend.Template):
+    def render(self, context=None, request=None):
+        with markup.fragments_written_together():
+            return super().render(context, request)

@@ -125,13 +125,16 @@ def _redis_reachable() -> bool:
         return False
 
 
+# The backend production uses with REDIS_URL (newsroom/settings.py).
+REDIS_CACHES = {"default": {"BACKEND": "newsroom.redis_cache.RedisCache",
+                            "LOCATION": "redis://127.0.0.1:6379/14", "KEY_PREFIX": "newsroom-test"}}
+
+
 @pytest.mark.skipif(not _redis_reachable(), reason="needs Redis on 127.0.0.1:6379")
 def test_with_redis_rendered_pages_are_shared_by_every_worker(client):
     import redis
 
-    redis_caches = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                "LOCATION": "redis://127.0.0.1:6379/14", "KEY_PREFIX": "newsroom-test"}}
-    with override_settings(CACHES=redis_caches):
+    with override_settings(CACHES=REDIS_CACHES):
         caches["default"].clear()
         story = make_story(title="Shared across workers")
         client.get(story.get_absolute_url())
@@ -145,10 +148,8 @@ def test_with_redis_rendered_pages_are_shared_by_every_worker(client):
 def test_with_redis_a_worker_repeats_a_page_it_served_without_asking_redis(client, django_assert_num_queries):
     import redis
 
-    redis_caches = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                "LOCATION": "redis://127.0.0.1:6379/14", "KEY_PREFIX": "newsroom-test"}}
     stored = redis.Redis.from_url("redis://127.0.0.1:6379/14")
-    with override_settings(CACHES=redis_caches):
+    with override_settings(CACHES=REDIS_CACHES):
         caches["default"].clear()
         story = make_story(title="Served from the worker")
         first = client.get(story.get_absolute_url())
@@ -158,6 +159,94 @@ def test_with_redis_a_worker_repeats_a_page_it_served_without_asking_redis(clien
         assert again.content == first.content
         assert not stored.keys("newsroom-test:*stamped-page*"), "nothing was re-rendered into Redis"
         caches["default"].clear()
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="needs Redis on 127.0.0.1:6379")
+def test_with_redis_a_page_rendered_afresh_stores_its_fragments_in_one_round_trip(client, settings, monkeypatch):
+    """The first reader after an edit renders every section of the story page; the sections go to
+    Redis together, not one round trip each, and the next reader gets them all from there."""
+    import redis.connection
+
+    from .factories import make_claim
+
+    settings.NEWSROOM_STAMPED_PAGES = False
+    story = make_story()
+    make_claim(story=story, text="Exports fell 34.5% in May")
+    make_event(story)
+    make_update(story=story)
+    sent = []
+    send = redis.connection.AbstractConnection.send_packed_command
+
+    def counting_send(connection, command, check_health=True):
+        sent.append(b"".join(command) if isinstance(command, list) else command)
+        return send(connection, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting_send)
+    with override_settings(CACHES=REDIS_CACHES):
+        caches["default"].clear()
+        sent.clear()
+        first = client.get(story.get_absolute_url())
+        writes = [packet for packet in sent if b":fragment:" in packet and (b"SET" in packet or b"MSET" in packet)]
+        assert len(writes) == 1, f"{len(writes)} round trips stored the page's fragments"
+        for section in (b"story-updates", b"story-aside", b"story-timeline", b"story-claims", b"story-sources"):
+            assert section in writes[0], section
+        sent.clear()
+        again = client.get(story.get_absolute_url())
+        assert again.content == first.content
+        assert not [packet for packet in sent if b"SET" in packet and b":fragment:" in packet], "nothing rendered again"
+        caches["default"].clear()
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="needs Redis on 127.0.0.1:6379")
+def test_with_redis_the_threads_of_a_worker_share_one_client_and_each_reads_its_own_values():
+    from concurrent.futures import ThreadPoolExecutor
+
+    with override_settings(CACHES=REDIS_CACHES):
+        cache = caches["default"]
+        cache.clear()
+
+        def work(thread: int) -> list:
+            read = []
+            for n in range(40):
+                cache.set(f"thread-{thread}-{n}", {"thread": thread, "n": n})
+                read.append(cache.get(f"thread-{thread}-{n}"))
+            cache.set_many({f"many-{thread}-{n}": n for n in range(5)})
+            read.append(cache.get_many([f"many-{thread}-{n}" for n in range(5)]))
+            return read
+
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(work, range(8)))
+        for thread, read in enumerate(results):
+            assert read[:-1] == [{"thread": thread, "n": n} for n in range(40)]
+            assert read[-1] == {f"many-{thread}-{n}": n for n in range(5)}
+        assert cache.add("counter", 1)
+        assert cache.incr("counter") == 2 and cache.get("counter") == 2
+        clients = [cache._cache.get_client(write=write) for write in (True, False) for _ in range(3)]
+        assert all(client is clients[0] for client in clients), "a new Redis client was built for an operation"
+        cache.clear()
+
+
+def test_a_render_that_fails_stores_none_of_its_fragments_and_one_that_succeeds_stores_them_all():
+    from django.template import engines
+
+    from stories.markup import fragment_key
+
+    template = engines["jinja2"].from_string(
+        '{% call cached_fragment("first", 1) %}one{% endcall %}'
+        '{% call cached_fragment("second", 2) %}two{% endcall %}{{ then() }}'
+    )
+    cache = caches["default"]
+
+    def fail():
+        raise RuntimeError("the render broke after its fragments")
+
+    with pytest.raises(RuntimeError):
+        template.render({"stamp": "s1", "then": fail})
+    assert cache.get(fragment_key("s1", "first", 1)) is None
+    assert cache.get(fragment_key("s1", "second", 2)) is None
+    assert template.render({"stamp": "s1", "then": lambda: "!"}) == "onetwo!"
+    assert cache.get(fragment_key("s1", "first", 1)) == "one"
+    assert cache.get(fragment_key("s1", "second", 2)) == "two"
 
 
 def test_every_reader_page_costs_one_query_once_rendered(client, django_assert_num_queries):
