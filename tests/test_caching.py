@@ -1,5 +1,6 @@
 """The page cache, the poll's shared state and the stamped pages, with real caches."""
 
+import re
 import time
 
 import pytest
@@ -352,3 +353,14 @@ def test_pollers_at_the_same_cursor_share_one_answer(client, poll_cache_on, djan
         second = client.get(url, headers={"If-None-Match": '"stale"'})
     assert second.json() == first.json()
     assert [u["id"] for u in second.json()["updates"]] == [update.pk]
+
+
+def test_static_addresses_follow_a_changed_static_url(client, settings):
+    """Static addresses are asked of the storage once per path: the answer must still follow what
+    STATIC_URL says when it changes."""
+    settings.NEWSROOM_STAMPED_PAGES = False
+    story = make_story()
+    stylesheet = re.compile(r'<link rel="stylesheet" href="([^"]+)"')
+    assert stylesheet.search(client.get(story.get_absolute_url()).content.decode())[1].startswith("/static/")
+    settings.STATIC_URL = "/assets/"
+    assert stylesheet.search(client.get(story.get_absolute_url()).content.decode())[1].startswith("/assets/")
