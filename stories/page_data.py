@@ -540,6 +540,8 @@ def story_page(story: Story, sections, *, now: datetime, claim_counts: dict | No
     corrections, the claims' claimants, the backing of the claims and of the timeline), then the
     backing of what the updates link."""
     sections = set(sections)
+    if not sections:
+        return StoryPage(updates=[], counts=None, timeline=[], claim_groups=[], figures=[], actors=[], sources=[])
     if "claims" in sections and claim_counts is None:
         sections.add("counts")
     with compiled.sending_ahead([call for section in sections for call in _FIRST_QUERIES[section](story, now)]):
