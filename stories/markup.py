@@ -19,13 +19,22 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
+from django.template.defaultfilters import truncatewords
 from django.utils import timezone
+from django.utils.html import linebreaks
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from stories.dates import Precision, iso_and_label
 from stories.images import PreparedImage
-from stories.models import CitationRelation, VerificationStatus, backing_citations
+from stories.models import (
+    LINKED_CLAIMS,
+    LINKED_EVENTS,
+    CitationRelation,
+    VerificationStatus,
+    backing_citations,
+    corrections_of,
+)
 from stories.stamps import request_stamp
 
 FRAGMENT_TIMEOUT = 24 * 3600
@@ -293,6 +302,96 @@ def timeline_entry(event) -> Markup:
         f'    <p class="timeline-list__meta">{place}{backing_badge(event.backing)}</p>\n'
         f"  </li>"
     )
+
+
+UPDATE_IMAGE_SIZES = "(min-width: 46rem) 44rem, calc(100vw - 2rem)"
+
+
+def update_card(update, renditions=None) -> Markup:
+    """An update as the story page, the updates list and the live poll show it (one fragment for
+    all three, stories/_update_cached.html): when, pinned or kind, headline (linked), byline,
+    body, picture, corrections, and the claims and events it reports with their badges.
+
+    A function rather than an included template, as the other cards are: with its context and its
+    two dozen {{ }} an update took ~80 µs to render, this a third of that."""
+    url = escape(update.get_absolute_url())
+    tz = update.story.tzinfo
+    pk = update.pk
+    headline = escape(update.headline)
+    pinned = update.is_pinned
+    pinned_tag = '<span class="tag tag--pinned">Pinned</span>' if pinned else ""
+    kind_tag = (
+        f'<span class="tag tag--{escape(update.kind)}">{escape(display(update, "kind"))}</span>'
+        if update.kind != "news" else ""
+    )
+    image = ""
+    if update.image:
+        credit = f"<figcaption>{escape(update.image_credit)}</figcaption>" if update.image_credit else ""
+        image = (
+            f'\n  <figure class="update__image">\n'
+            f"    {picture(update.image, update.image_alt, renditions, sizes=UPDATE_IMAGE_SIZES)}\n"
+            f"    {credit}\n"
+            f"  </figure>\n  "
+        )
+    corrections = "".join(
+        f'\n  <p class="correction"><strong>Correction</strong> ({moment(correction.corrected_at, "minute", tz)}):'
+        f" {escape(correction.note)}</p>\n  "
+        for correction in corrections_of(update)
+    )
+    claims, events = getattr(update, LINKED_CLAIMS), getattr(update, LINKED_EVENTS)
+    badge = backing_badge(update.backing)
+    if claims or events:
+        claim_items = "".join(
+            f'<li><span class="update__link-kind">Claim</span> <a href="{escape(claim.get_absolute_url())}">'
+            f"{escape(_linked_claim_words(claim))}</a> {status_badge(claim)}</li>"
+            for claim in claims
+        )
+        event_items = "".join(
+            f'<li><span class="update__link-kind">Event</span> <a href="{escape(event.get_absolute_url())}">'
+            f"{escape(event.title)}</a> · {event_when(event)}</li>"
+            for event in events
+        )
+        evidence = (
+            f'\n  <div class="update__evidence">\n'
+            f'    <p class="badges">{badge}</p>\n'
+            f'    <ul class="update__links">\n'
+            f"      {claim_items}\n"
+            f"      {event_items}\n"
+            f"    </ul>\n"
+            f"  </div>\n  "
+        )
+    else:
+        evidence = f'\n  <p class="badges">{badge}</p>\n  '
+    return Markup(
+        f"\n"
+        f'<article class="update{" update--pinned" if pinned else ""}" id="update-{pk}" data-update-id="{pk}"'
+        f' data-sequence="{update.sequence}" data-pinned="{"true" if pinned else "false"}"'
+        f' aria-labelledby="update-{pk}-headline">\n'
+        f'  <header class="update__header">\n'
+        f'    <p class="update__meta">\n'
+        f'      {moment(update.posted_at, "minute", tz)}\n'
+        f"      {pinned_tag}\n"
+        f"      {kind_tag}\n"
+        f"    </p>\n"
+        f'    <h3 class="update__headline" id="update-{pk}-headline"><a href="{url}">{headline}</a></h3>\n'
+        f'    <p class="update__byline">{escape(byline(update))}</p>\n'
+        f"  </header>\n"
+        f'  <div class="update__body">{linebreaks(update.body, autoescape=True)}</div>\n'
+        f"  {image}\n"
+        f"  {corrections}\n"
+        f"  \n"
+        f"  {evidence}\n"
+        f"  \n"
+        f'  <p class="update__permalink"><a href="{url}">Link to this update<span class="visually-hidden">:'
+        f" {headline}</span></a></p>\n"
+        f"</article>\n"
+    )
+
+
+def _linked_claim_words(claim) -> str:
+    """A claim an update reports, in its first 18 words (quoted, for a direct quote)."""
+    words = truncatewords(claim.text, 18)
+    return quoted(words) if claim.kind == "direct_quote" else words
 
 
 def source_line(source) -> Markup:

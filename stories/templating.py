@@ -62,6 +62,7 @@ def environment(**options) -> Environment:
         claim_card=markup.claim_card,
         figure_line=markup.figure_line,
         timeline_entry=markup.timeline_entry,
+        update_card=markup.update_card,
         timeline_chart=markup.timeline_chart,
         source_line=markup.source_line,
         actor_line=markup.actor_line,
