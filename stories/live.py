@@ -49,6 +49,7 @@ from django.utils.http import http_date
 from . import page_data
 from .caching import shared_for_a_moment
 from .compiled import CompiledQuery
+from .markup import look_up_update_fragments
 from .models import PublicationStatus, Story, Update, corrections_of, visible_to_readers
 from .publishing import announce_due_updates
 from .stamps import site_stamp
@@ -253,19 +254,22 @@ def changes_after(*, story_pk: int, after: int, current_sequence: int, limit: in
     )
 
 
-def update_fragment(update: Update, *, stamp: str) -> str:
-    """The update's HTML exactly as the story page shows it, from the same fragment cache."""
-    return render_to_string("stories/_update_cached.html", {"update": update, "story": update.story, "stamp": stamp})
+def update_fragment(update: Update, *, stamp: str, looked_up: dict | None = None) -> str:
+    """The update's HTML exactly as the story page shows it, from the same fragment cache
+    (`looked_up`: what markup.look_up_update_fragments found for it and others)."""
+    return render_to_string("stories/_update_cached.html", {
+        "update": update, "story": update.story, "stamp": stamp, "fragments_looked_up": looked_up,
+    })
 
 
-def update_payload(update: Update, *, stamp: str) -> dict:
+def update_payload(update: Update, *, stamp: str, looked_up: dict | None = None) -> dict:
     return {
         "id": update.pk,
         "sequence": update.sequence,
         "pinned": update.is_pinned,
         "posted_at": update.posted_at.isoformat(),
         "url": update.get_absolute_url(),
-        "html": update_fragment(update, stamp=stamp),
+        "html": update_fragment(update, stamp=stamp, looked_up=looked_up),
         "corrections": [
             {"note": c.note, "corrected_at": c.corrected_at.isoformat()} for c in corrections_of(update)
         ],
@@ -285,12 +289,13 @@ def shared_changes_body(state: PollState, *, after: int, etag: str, live: bool, 
             limit=settings.NEWSROOM_LIVE_POLL_LIMIT,
         )
         stamp = site_stamp() if changes.updates else ""
+        looked_up = look_up_update_fragments(stamp, changes.updates)
         return json.dumps({
             "sequence": changes.cursor,
             "more": changes.has_more,
             "poll_interval": next_interval,
             "live": live,
-            "updates": [update_payload(update, stamp=stamp) for update in changes.updates],
+            "updates": [update_payload(update, stamp=stamp, looked_up=looked_up) for update in changes.updates],
             "removed": changes.removed_ids,
         }, cls=DjangoJSONEncoder).encode()
 

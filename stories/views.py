@@ -43,7 +43,7 @@ from .preview import object_for_token
 from .structured_data import actor_json_ld, claim_review_json_ld, story_json_ld
 from .search import KINDS, MAX_QUERY_LENGTH, search_page
 from .stamps import request_stamp
-from .markup import highlight_citations, look_up_fragments
+from .markup import highlight_citations, look_up_fragments, look_up_update_fragments
 
 PAGE_SIZE = 25
 
@@ -136,7 +136,7 @@ def _render_story(request, story, *, is_preview: bool = False):
     now = timezone.now()
     poll = poll_interval()
     stamp = None if is_preview else request_stamp(request)
-    looked_up = {}
+    looked_up, missing = {}, []
     if is_preview:
         needed = page_data.STORY_PAGE_SECTIONS
     else:
@@ -147,6 +147,8 @@ def _render_story(request, story, *, is_preview: bool = False):
     # calls (some 300 on a story page), and every section read here is one a missed fragment shows.
     page = page_data.story_page(story, needed, now=now)
     updates = page.updates
+    if "story-updates" in missing:
+        looked_up.update(look_up_update_fragments(stamp, updates))
     context = {
         "story": story,
         "is_preview": is_preview,
@@ -185,8 +187,10 @@ def story_updates(request, slug):
         tz=story.tzinfo, actors=page_data.story_actors(story), request=request,
     )
     page = _paginate(request, filterset.qs.for_list(), per_page=20)
+    stamp = request_stamp(request)
     return render(request, "stories/story_updates.html", {
-        "story": story, "filter": filterset, "page": page,
+        "story": story, "filter": filterset, "page": page, "stamp": stamp,
+        "fragments_looked_up": look_up_update_fragments(stamp, page),
         "renditions": prepared_renditions(*((update.image, "card") for update in page)),
     })
 

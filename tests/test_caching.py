@@ -6,6 +6,7 @@ import time
 import pytest
 from django.core.cache import caches
 from django.test import override_settings
+from django.urls import reverse
 
 from stories.models import PublicationStatus
 from stories.preview import preview_url
@@ -162,12 +163,26 @@ def test_with_redis_a_worker_repeats_a_page_it_served_without_asking_redis(clien
         caches["default"].clear()
 
 
-@pytest.mark.skipif(not _redis_reachable(), reason="needs Redis on 127.0.0.1:6379")
-def test_with_redis_a_page_rendered_afresh_stores_its_fragments_in_one_round_trip(client, settings, monkeypatch):
-    """The first reader after an edit renders every section of the story page; the sections go to
-    Redis together, not one round trip each, and the next reader gets them all from there."""
+@pytest.fixture
+def sent(monkeypatch) -> list[bytes]:
+    """Every packet redis-py sends to the server (one per round trip), as the test goes."""
     import redis.connection
 
+    packets = []
+    send = redis.connection.AbstractConnection.send_packed_command
+
+    def counting_send(connection, command, check_health=True):
+        packets.append(b"".join(command) if isinstance(command, list) else command)
+        return send(connection, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting_send)
+    return packets
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="needs Redis on 127.0.0.1:6379")
+def test_with_redis_a_page_rendered_afresh_stores_its_fragments_in_one_round_trip(client, settings, sent):
+    """The first reader after an edit renders every section of the story page; the sections go to
+    Redis together, not one round trip each, and the next reader gets them all from there."""
     from .factories import make_claim
 
     settings.NEWSROOM_STAMPED_PAGES = False
@@ -175,14 +190,6 @@ def test_with_redis_a_page_rendered_afresh_stores_its_fragments_in_one_round_tri
     make_claim(story=story, text="Exports fell 34.5% in May")
     make_event(story)
     make_update(story=story)
-    sent = []
-    send = redis.connection.AbstractConnection.send_packed_command
-
-    def counting_send(connection, command, check_health=True):
-        sent.append(b"".join(command) if isinstance(command, list) else command)
-        return send(connection, command, check_health)
-
-    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting_send)
     with override_settings(CACHES=REDIS_CACHES):
         caches["default"].clear()
         sent.clear()
@@ -195,6 +202,31 @@ def test_with_redis_a_page_rendered_afresh_stores_its_fragments_in_one_round_tri
         again = client.get(story.get_absolute_url())
         assert again.content == first.content
         assert not [packet for packet in sent if b"SET" in packet and b":fragment:" in packet], "nothing rendered again"
+        caches["default"].clear()
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="needs Redis on 127.0.0.1:6379")
+def test_with_redis_a_list_of_updates_asks_for_all_their_fragments_in_one_round_trip(client, settings, sent):
+    """The story page, the updates list and the live poll each show several updates, each a cached
+    fragment: asked one at a time, a page rendered afresh made a Redis round trip per update."""
+    settings.NEWSROOM_STAMPED_PAGES = False
+    story = make_story()
+    for n in range(6):
+        record_update_change(update=make_update(story=story, headline=f"Talks resume, day {n}"))
+    pages = {
+        "story page": story.get_absolute_url(),
+        "updates list": reverse("stories:story-updates", kwargs={"slug": story.slug}),
+        "live poll": reverse("stories:update-poll", kwargs={"slug": story.slug}) + "?after=0",
+    }
+    with override_settings(CACHES=REDIS_CACHES):
+        for name, url in pages.items():
+            caches["default"].clear()
+            sent.clear()
+            response = client.get(url)
+            assert response.status_code == 200
+            assert b"Talks resume, day 5" in response.content, name
+            update_reads = [packet for packet in sent if b"GET" in packet and b":fragment:update:" in packet]
+            assert len(update_reads) == 1, f"{name}: {len(update_reads)} round trips asked for update fragments"
         caches["default"].clear()
 
 
