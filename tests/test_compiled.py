@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
+from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -354,6 +355,37 @@ def test_queries_asked_together_wait_for_one_round_trip_and_leave_no_planner_set
     assert together == alone
     assert len(queries) == 1
     assert _settings(*PLANNER_SETTINGS) == before
+
+
+@postgresql_only
+def test_queries_asked_together_each_run_under_their_own_planner_settings_in_any_order():
+    story = make_story()
+    make_claim(story)
+    def settings_seen(**choices):
+        # Each row says the planner settings its statement ran under.
+        seen = RawSQL("concat_ws(',', " + ", ".join(f"current_setting('{name}')" for name in PLANNER_SETTINGS) + ")", [])
+        return CompiledQuery(
+            lambda story, now: claims_of(story, now).annotate(seen=seen).values_list("seen"),
+            story=int, now=datetime, **choices,
+        )
+
+    queries = {
+        "plain": settings_seen(),
+        "generic": settings_seen(generic_plan=True),
+        "everything": settings_seen(generic_plan=True, join_by_key=True, in_index_order=True),
+        "by key": settings_seen(join_by_key=True),
+    }
+    now = timezone.now()
+    alone = {name: query.rows(story=story.pk, now=now) for name, query in queries.items()}
+    assert alone["plain"] != alone["generic"] != alone["everything"] != alone["by key"]
+    before = _settings(*PLANNER_SETTINGS)
+    for order in (["plain", "generic", "everything", "by key"], ["everything", "plain", "by key", "generic"]):
+        calls = [(queries[name], {"story": story.pk, "now": now}) for name in order]
+        with CaptureQueriesContext(connection) as sent:
+            together = rows_together(calls)
+        assert len(sent) == 1
+        assert together == [alone[name] for name in order]
+        assert _settings(*PLANNER_SETTINGS) == before
 
 
 @postgresql_only
