@@ -312,8 +312,8 @@ def update_card(update, renditions=None) -> Markup:
     all three, stories/_update_cached.html): when, pinned or kind, headline (linked), byline,
     body, picture, corrections, and the claims and events it reports with their badges.
 
-    A function rather than an included template, as the other cards are: with its context and its
-    two dozen {{ }} an update took ~80 µs to render, this a third of that."""
+    A function rather than an included template, as the other cards are: an update rendered on
+    its own took 95 µs as a template (two new contexts per include, two dozen {{ }}), 75 µs so."""
     url = escape(update.get_absolute_url())
     tz = update.story.tzinfo
     pk = update.pk
