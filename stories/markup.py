@@ -609,18 +609,24 @@ def look_up_fragments(stamp: str, fragments: dict[str, tuple]) -> tuple[dict[str
     return {key: found.get(key) for key in keys.values()}, [name for name, key in keys.items() if key not in found]
 
 
+def update_fragment(update) -> tuple:
+    """The cached fragment an update is shown in (stories/_update_cached.html): its name and what
+    it varies on, the update and its story's zone."""
+    return ("update", update, update.story.timezone)
+
+
 def look_up_update_fragments(stamp: str, updates) -> dict[str, str | None]:
-    """What stories/_update_cached.html finds cached for each of `updates` (the fragment "update",
-    varying on the update and its story's zone), looked up in one cache round trip, for a page's
-    `fragments_looked_up`: a list of updates otherwise asks the cache once per update."""
-    keys = [fragment_key(stamp, "update", update, update.story.timezone) for update in updates]
+    """What stories/_update_cached.html finds cached for each of `updates`, looked up in one cache
+    round trip, for a page's `fragments_looked_up`: a list of updates otherwise asks the cache once
+    per update."""
+    keys = [fragment_key(stamp, *update_fragment(update)) for update in updates]
     found = cache.get_many(keys) if keys else {}
     return {key: found.get(key) for key in keys}
 
 
 @pass_context
 def cached_fragment(context, name: str, *vary_on, caller) -> Markup:
-    """{% call cached_fragment("update", update, story.timezone) %}…{% endcall %}
+    """{% call cached_fragment("story-aside", story) %}…{% endcall %}
 
     Caches the HTML keyed on the content stamp (stories/stamps.py) and on what it shows, so any
     change readers could see renders afresh, and pages rendered under one stamp share their

@@ -63,6 +63,7 @@ def environment(**options) -> Environment:
         figure_line=markup.figure_line,
         timeline_entry=markup.timeline_entry,
         update_card=markup.update_card,
+        update_fragment=markup.update_fragment,
         timeline_chart=markup.timeline_chart,
         source_line=markup.source_line,
         actor_line=markup.actor_line,
