@@ -361,7 +361,10 @@ def _only_keys(model, *chosen):
 
     Asked as `pk IN (…) OR pk IN (…)`, PostgreSQL read every row of the table to test the OR,
     and SQLite without statistics every row of the story; with the story's conditions repeated
-    out here, the same. A union of small key lists is looked up by key on both.
+    out here, the same. A union of small key lists is looked up by key on both — on PostgreSQL
+    only when asked to join by key (CompiledQuery's join_by_key): otherwise it hashed the few keys
+    and read the whole table once per member (the story page's claims 0.23 → 0.12 ms at 200
+    claims, its timeline 0.13 → 0.11 ms).
     """
     members = [model.objects.filter(pk__in=keys).order_by().values("pk") for keys in chosen]
     return model.objects.filter(pk__in=members[0].union(*members[1:], all=True))
@@ -376,7 +379,7 @@ def _timeline_window(story, now):
     )
 
 
-_TIMELINE = CompiledQuery(_timeline_window, generic_plan=True, story=int, now=datetime)
+_TIMELINE = CompiledQuery(_timeline_window, generic_plan=True, join_by_key=True, story=int, now=datetime)
 
 
 def timeline_window(story: Story, *, now: datetime | None = None) -> list[Event]:
@@ -403,7 +406,7 @@ def _newest_per_status(story, now):
     )
 
 
-_NEWEST_PER_STATUS = CompiledQuery(_newest_per_status, story=int, now=datetime)
+_NEWEST_PER_STATUS = CompiledQuery(_newest_per_status, join_by_key=True, story=int, now=datetime)
 _FIGURES = CompiledQuery(
     lambda story, now: Claim.objects.published_in(_story(story), now=now).filter(kind=ClaimKind.STATISTIC)
     .order_by("stat_measure", "made_at", "pk").values_list(*CLAIM.names)[:FIGURES_ON_STORY_PAGE],
