@@ -367,6 +367,21 @@ def test_update_body_markup_is_shown_as_text_not_formatting(client):
     assert "&lt;b&gt;resumed&lt;/b&gt;" in html
 
 
+@given(text=PAYLOADS | st.text())
+@settings(max_examples=300, deadline=None)
+def test_card_pieces_are_escaped_exactly_as_jinja_escapes_them(text):
+    """The cards escape each piece as plain text (markup.escaped, markupsafe's own escaping without
+    its Markup wrapper): the same characters as escape(), and markup already safe is not escaped twice."""
+    from markupsafe import Markup, escape
+
+    from stories.markup import escaped
+
+    assert escaped(text) == str(escape(text))
+    assert type(escaped(text)) is str
+    assert escaped(Markup(escape(text))) == str(escape(text))
+    assert escaped(34) == "34" and escaped(None) == "None"
+
+
 def test_no_template_marks_editor_or_source_text_safe():
     """Templates never use |safe, |safeseq or autoescape off/false; Python marks safe only escaped pieces."""
     from pathlib import Path
