@@ -123,8 +123,9 @@ def test_a_quick_request_is_not_held_up_by_a_thread_that_computes(server):
 def test_a_django_worker_compiles_every_template_and_freezes_what_it_loaded_before_its_first_request(tmp_path):
     """A worker serving Newsroom imports the URLconf and compiles the reader templates while it
     starts, so the first readers after a restart don't wait for them, and freezes all it loaded
-    (the collector's full collections then skip it). Read from inside the worker once it has
-    loaded the application (gunicorn's post_worker_init hook), before any request."""
+    (the collector's full collections then skip it), and has the collector wait for 10,000 new
+    objects rather than 700 (about one story page). Read from inside the worker once it has loaded
+    the application (gunicorn's post_worker_init hook), before any request."""
     report = tmp_path / "worker.json"
     config = tmp_path / "gunicorn_config.py"
     config.write_text(
@@ -136,7 +137,8 @@ def test_a_django_worker_compiles_every_template_and_freezes_what_it_loaded_befo
         "    compiled = [name for name in environment.list_templates()\n"
         "                if any(key[1] == name for key in environment.cache._mapping)]\n"
         f"    open({str(report)!r}, 'w').write(json.dumps({{\n"
-        "        'frozen': gc.get_freeze_count(), 'templates': environment.list_templates(),\n"
+        "        'frozen': gc.get_freeze_count(), 'threshold': gc.get_threshold(),\n"
+        "        'templates': environment.list_templates(),\n"
         "        'compiled': compiled, 'urlconf_loaded': 'url_patterns' in get_resolver().__dict__}))\n"
     )
     port = free_port()
@@ -162,3 +164,4 @@ def test_a_django_worker_compiles_every_template_and_freezes_what_it_loaded_befo
     assert "stories/story_detail.html" in found["templates"]
     assert sorted(found["compiled"]) == sorted(found["templates"])
     assert found["frozen"] > 50_000
+    assert found["threshold"] == [10_000, 10, 10]
