@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from itertools import groupby
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef
@@ -422,16 +423,35 @@ def claims_shown(story: Story, claim_counts: dict, *, now: datetime | None = Non
     return page.claim_groups, page.figures
 
 
+# Tuples with names rather than dicts: the template reads `group.status`, and Jinja2 tries an
+# attribute before a key, so each read of a dict raised and caught an AttributeError (about 100 a
+# story page).
+class ClaimGroup(NamedTuple):
+    """The story page's newest claims of one verification status, and how many it has."""
+
+    status: str
+    label: str
+    count: int
+    claims: list[Claim]
+
+
+class FigureGroup(NamedTuple):
+    """The story page's figures for one measure (more than one: competing figures)."""
+
+    measure: str
+    claims: list[Claim]
+
+
 def _claim_groups(newest: list[Claim], figures: list[Claim], claim_counts: dict) -> tuple[list, list]:
     grouped = {status: [] for status in STATUS_ORDER}
     for claim in newest:
         grouped[claim.verification_status].append(claim)
     groups = [
-        {"status": status, "label": status.label, "count": claim_counts[status], "claims": grouped[status]}
+        ClaimGroup(status, status.label, claim_counts[status], grouped[status])
         for status in STATUS_ORDER if claim_counts.get(status)
     ]
     figure_groups = [
-        {"measure": measure, "claims": list(group)}
+        FigureGroup(measure, list(group))
         for measure, group in groupby(figures, key=lambda claim: claim.stat_measure or claim.text)
     ]
     return groups, figure_groups
@@ -529,8 +549,8 @@ class StoryPage:
     updates: list[Update]
     counts: tallies.StoryCounts | None
     timeline: list[Event]
-    claim_groups: list[dict]
-    figures: list[dict]
+    claim_groups: list[ClaimGroup]
+    figures: list[FigureGroup]
     actors: list[Actor]
     sources: list[Source]
 

@@ -126,15 +126,15 @@ def test_claims_and_figures_carry_the_counts_badges_and_speakers_readers_see(sto
     groups, figures = page_data.claims_shown(story, counts.claims_by_status)
     orm = {c.pk: c for c in published.for_list()}
     for group in groups:
-        assert group["count"] == counts.claims_by_status[group["status"]]
-        newest = published.filter(verification_status=group["status"]).order_by(*page_data.NEWEST_FIRST)
-        assert [c.pk for c in group["claims"]] == [c.pk for c in newest[:page_data.CLAIMS_PER_STATUS_ON_STORY_PAGE]]
-    shown = [c for group in groups for c in group["claims"]] + [c for group in figures for c in group["claims"]]
+        assert group.count == counts.claims_by_status[group.status]
+        newest = published.filter(verification_status=group.status).order_by(*page_data.NEWEST_FIRST)
+        assert [c.pk for c in group.claims] == [c.pk for c in newest[:page_data.CLAIMS_PER_STATUS_ON_STORY_PAGE]]
+    shown = [c for group in groups for c in group.claims] + [c for group in figures for c in group.claims]
     assert badges(shown) == badges([orm[c.pk] for c in shown])
     assert {c.visible_claimant.name if c.visible_claimant else None for c in shown} == {"Scott Bessent", None}
     confirmed = [c for c in shown if c.backing.is_confirmed]
     assert confirmed and all(c.backing.confirmed_by == 1 for c in confirmed)  # two copies of one wire story
-    figure_pks = [c.pk for group in figures for c in group["claims"]]
+    figure_pks = [c.pk for group in figures for c in group.claims]
     assert figure_pks == [c.pk for c in published.filter(kind=ClaimKind.STATISTIC).order_by("stat_measure", "made_at", "pk")]
 
 
