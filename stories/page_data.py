@@ -165,7 +165,7 @@ SET_EVENT_STORY, SET_UPDATE_STORY = EVENT.related("story"), UPDATE.related("stor
 
 
 _ACTORS_BY_ID = CompiledQuery(
-    lambda ids: Actor.objects.filter(pk__in=ids).values_list(*ACTOR.names), ids=list,
+    lambda ids: Actor.objects.filter(pk__in=ids).values_list(*ACTOR.names), generic_plan=True, ids=list,
 )
 
 
