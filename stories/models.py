@@ -567,6 +567,10 @@ class Event(Publishable):
             models.Index(fields=["story", "published_at", "id"], name="event_story_listing_idx"),
             # A story's visible events newest first, and their count, without reading other rows.
             models.Index(fields=["story", "status", "occurred_at", "published_at"], name="event_story_visible_idx"),
+            # The same for its key events alone (the story page's timeline shows the latest few):
+            # otherwise found by reading the story's events newest first until enough are key.
+            models.Index(fields=["story", "status", "occurred_at", "published_at"], condition=Q(is_key_event=True),
+                         name="event_story_key_idx"),
         ]
         constraints = [
             choices_constraint("status", PublicationStatus, "event"),
