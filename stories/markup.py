@@ -25,12 +25,6 @@ from django.utils.html import linebreaks
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
-try:  # markupsafe's C escaping, as escape() runs it on a str, without wrapping the result in Markup
-    from markupsafe._speedups import _escape_inner
-except ImportError:  # no C speedups, or a markupsafe that moved it (tests/test_xss.py checks it agrees)
-    def _escape_inner(text: str) -> str:
-        return str(escape(text))
-
 from stories.dates import Precision, iso_and_label
 from stories.images import PreparedImage
 from stories.models import (
@@ -43,7 +37,14 @@ from stories.models import (
 )
 from stories.stamps import request_stamp
 
+try:  # markupsafe's C escaping, as escape() runs it on a str, without wrapping the result in Markup
+    from markupsafe._speedups import _escape_inner
+except ImportError:  # no C speedups, or a markupsafe that moved it (tests/test_xss.py checks it agrees)
+    def _escape_inner(text: str) -> str:
+        return str(escape(text))
+
 FRAGMENT_TIMEOUT = 24 * 3600
+CLOCK_PRECISIONS = {Precision.HOUR, Precision.MINUTE}
 
 
 def escaped(value) -> str:
@@ -53,7 +54,6 @@ def escaped(value) -> str:
     if value.__class__ is str:
         return _escape_inner(value)
     return str(escape(value))
-CLOCK_PRECISIONS = {Precision.HOUR, Precision.MINUTE}
 
 
 # --- Times ---------------------------------------------------------------------------------------
