@@ -59,36 +59,45 @@ def _padded_length(length: int) -> int:
 class _Compiled:
     sql: str
     params: tuple
-    # (position in params, parameter name, index in the list or None)
-    slots: tuple[tuple[int, str, int | None], ...]
     converters: tuple[tuple[int, tuple, object], ...]
     order: tuple[int, ...] | None
     name: str
     # The prepared statement's parameters (execute_prepared): a scalar's position, a list's positions.
     arguments: tuple[int | tuple[int, ...], ...]
-    # Where each call's values go (CompiledQuery._bind), from `slots`: (position, name, is a moment)
-    # for each single value; (name, first position, length) for each list, whose ids sit side by
-    # side in the parameters, as an IN (…) puts them.
-    singles: tuple[tuple[int, str, bool], ...] = ()
-    lists: tuple[tuple[str, int, int], ...] = ()
+    # Where each call's values go (CompiledQuery._bind): (position, name, is a moment) for each
+    # single value; (name, first position, length) for each list, whose ids sit side by side in
+    # the parameters, as an IN (…) puts them.
+    singles: tuple[tuple[int, str, bool], ...]
+    lists: tuple[tuple[str, int, int], ...]
 
 
-def _placed(slots, kinds: dict) -> dict:
-    """_Compiled's `singles` and `lists` for these slots."""
+def _placed(slots: Sequence[tuple[int, str, int | None]], kinds: dict) -> dict:
+    """_Compiled's `arguments`, `singles` and `lists`, from where each value sits in the compiled
+    parameters: (position, name, index in the list or None). The arguments come in the order the
+    values first appear: a single value's position, or the positions of a list's ids in the
+    list's order."""
     lists: dict[str, list[tuple[int, int]]] = {}
-    singles = []
+    singles, firsts = [], []
     for position, name, index in slots:
         if index is None:
             singles.append((position, name, kinds[name] is datetime))
+            firsts.append((position, position))
         else:
-            lists.setdefault(name, []).append((index, position))
-    placed_lists = []
-    for name, found in lists.items():
-        positions = [position for _, position in sorted(found)]
+            if name not in lists:
+                lists[name] = []
+                firsts.append((position, name))
+            lists[name].append((index, position))
+    in_order = {name: [position for _, position in sorted(found)] for name, found in lists.items()}
+    for name, positions in in_order.items():
         if positions != list(range(positions[0], positions[0] + len(positions))):
             raise ValueError(f"the ids of {name} are not side by side in the compiled query")
-        placed_lists.append((name, positions[0], len(positions)))
-    return {"singles": tuple(singles), "lists": tuple(placed_lists)}
+    return {
+        "arguments": tuple(
+            argument if isinstance(argument, int) else tuple(in_order[argument]) for _, argument in sorted(firsts)
+        ),
+        "singles": tuple(singles),
+        "lists": tuple((name, positions[0], len(positions)) for name, positions in in_order.items()),
+    }
 
 
 # --- Prepared statements (PostgreSQL) ------------------------------------------------------------
@@ -444,8 +453,8 @@ class CompiledQuery:
         names = [*query.extra_select, *query.values_select, *query.annotation_select]
         wanted = list(queryset._fields or names)
         order = None if wanted == names else tuple(names.index(name) for name in wanted)
-        return _Compiled(sql, tuple(params), slots, converters, order, f"newsroom_q{next(_statement_numbers)}",
-                         _arguments(slots), **_placed(slots, self.kinds))
+        return _Compiled(sql, tuple(params), converters, order, f"newsroom_q{next(_statement_numbers)}",
+                         **_placed(slots, self.kinds))
 
 
 class CompiledSQL(CompiledQuery):
@@ -470,27 +479,8 @@ class CompiledSQL(CompiledQuery):
 
     def _compile(self, using: str, lengths: tuple[int, ...]) -> _Compiled:
         slots = tuple((position, name, None) for position, name in enumerate(self.names))
-        return _Compiled(re.sub(r"%\((\w+)\)s", "%s", self.sql), (None,) * len(slots), slots, (), None,
-                         f"newsroom_q{next(_statement_numbers)}", _arguments(slots), **_placed(slots, self.kinds))
-
-
-def _arguments(slots: Sequence[tuple[int, str, int | None]]) -> tuple[int | tuple[int, ...], ...]:
-    """A compiled query's prepared-statement parameters, in the order its values first appear: a
-    scalar's position, or the positions of a list's ids in the list's order."""
-    lists: dict[str, list[tuple[int, int]]] = {}
-    firsts: list[tuple[int, int | str]] = []
-    for position, name, index in slots:
-        if index is None:
-            firsts.append((position, position))
-        else:
-            if name not in lists:
-                lists[name] = []
-                firsts.append((position, name))
-            lists[name].append((index, position))
-    return tuple(
-        argument if isinstance(argument, int) else tuple(position for _, position in sorted(lists[argument]))
-        for _, argument in sorted(firsts)
-    )
+        return _Compiled(re.sub(r"%\((\w+)\)s", "%s", self.sql), (None,) * len(slots), (), None,
+                         f"newsroom_q{next(_statement_numbers)}", **_placed(slots, self.kinds))
 
 
 def _already_done(converter, expression, connection) -> bool:
