@@ -465,6 +465,8 @@ class Mention(models.Model):
 # Lists prefetch the citations behind each row's backing into a plain list under this name:
 # a prefetch into `citations` builds a QuerySet for every row (about 80 on a story page).
 BACKING_CITATIONS = "backing_citations"
+# Who took part in an event, as far as readers may see, prefetched into a plain list under this name.
+PUBLISHED_PARTICIPATIONS = "published_participations"
 
 
 def prefetch_backing_citations() -> Prefetch:
@@ -519,25 +521,7 @@ class EventQuerySet(StoryContentQuerySet):
 
     @staticmethod
     def published_participants() -> Prefetch:
-        return Prefetch("participations", queryset=EventParticipation.objects.published(), to_attr="published_participations")
-
-    def for_detail_page(self):
-        """Return events with everything the event page shows, each list reader-visible only."""
-        return self.select_related("story").prefetch_related(*self.detail_page_prefetches())
-
-    @staticmethod
-    def detail_page_prefetches() -> list[Prefetch]:
-        """The event page's lists, reader-visible only (for prefetch_related_objects on one event)."""
-        return [
-            EventQuerySet.published_participants(),
-            Prefetch("citations", queryset=Citation.objects.backing().in_context()),
-            Prefetch("claims_made", queryset=Claim.objects.published().for_list()),
-            Prefetch("outcome_of", queryset=Claim.objects.published().for_list()),
-            Prefetch(
-                "updates",
-                queryset=Update.objects.published().select_related("story").order_by("-posted_at", "-pk"),
-            ),
-        ]
+        return Prefetch("participations", queryset=EventParticipation.objects.published(), to_attr=PUBLISHED_PARTICIPATIONS)
 
 
 class Event(Publishable):
@@ -615,11 +599,11 @@ class Event(Publishable):
 
 
 class EventParticipationQuerySet(models.QuerySet):
-    def published(self):
+    def published(self, *, now=None):
         """Return participations readers may see (their actor is published), with the actor, by name."""
         # A condition on the joined actor, not `actor__in=<published actors>`: for a timeline's
         # events SQLite looked up every (event, published actor) pair, 1.4 s at 10,000 events.
-        return self.filter(visible_to_readers("actor__")).select_related("actor").order_by("actor__name")
+        return self.filter(visible_to_readers("actor__", now=now)).select_related("actor").order_by("actor__name")
 
 
 class EventParticipation(models.Model):
@@ -692,25 +676,6 @@ class ClaimQuerySet(StoryContentQuerySet):
     def for_list(self):
         """Return claims as lists show them: claimant, story and the citations behind their backing."""
         return self._select_related_unknown("claimant", "story").prefetch_related(prefetch_backing_citations())
-
-    def for_detail_page(self):
-        """Return claims with everything the claim page shows, each list reader-visible only."""
-        return self.select_related("claimant", "story").prefetch_related(*self.detail_page_prefetches())
-
-    @staticmethod
-    def detail_page_prefetches() -> list[Prefetch]:
-        """The claim page's lists, reader-visible only (for prefetch_related_objects on one claim)."""
-        return [
-            Prefetch("citations", queryset=Citation.objects.backing().in_context()),
-            Prefetch("status_changes", queryset=ClaimStatusChange.objects.order_by("changed_at", "pk")),
-            Prefetch("contradicts", queryset=Claim.objects.published().for_list()),
-            Prefetch("event", queryset=Event.objects.published().select_related("story")),
-            Prefetch("outcome_event", queryset=Event.objects.published().select_related("story")),
-            Prefetch(
-                "updates",
-                queryset=Update.objects.published().select_related("story").order_by("-posted_at", "-pk"),
-            ),
-        ]
 
 
 class Claim(Publishable):
@@ -969,13 +934,13 @@ class CitationQuerySet(models.QuerySet):
     def in_context(self, chars: int = 160):
         return self.annotate(**words_around(chars))
 
-    def shown_on_source(self):
+    def shown_on_source(self, *, now=None):
         """Return the citations a source page highlights: current, and backing a published claim or event."""
         # Each citation's claim or event checked by its key: `claim__in=<published claims>` listed
         # every published claim and event of the site for one source's few citations.
         return self.filter(is_stale=False).filter(
-            Exists(Claim.objects.published().filter(pk=OuterRef("claim_id")))
-            | Exists(Event.objects.published().filter(pk=OuterRef("event_id")))
+            Exists(Claim.objects.published(now=now).filter(pk=OuterRef("claim_id")))
+            | Exists(Event.objects.published(now=now).filter(pk=OuterRef("event_id")))
         ).select_related("claim", "event__story")
 
 

@@ -1,11 +1,14 @@
-"""What the story page and the live poll show, read with compiled queries.
+"""What the story page, the live poll and the claim, event and actor pages show, read with
+compiled queries.
 
 These are the site's hottest reads: every reader after an edit, a deploy or a cache flush renders
-the story page from them, and the poll renders each changed update. Each query is built once by
-the same QuerySet methods the rest of the site uses (`published_in()`, `Citation.objects.backing()`),
-compiled once per process (stories/compiled.py), and its rows become model instances with
-`Model.from_db()`, carrying the same attributes the ORM's prefetches set (`backing_citations`,
-`linked_claims`, …), so the templates and markup are those of every other page.
+the story page from them, the poll renders each changed update, and the detail pages are the long
+tail readers and crawlers follow, each rendered afresh after any edit (their fragments are keyed
+on the content stamp). Each query is built once by the same QuerySet methods the rest of the
+site uses (`published_in()`, `Citation.objects.backing()`), compiled once per process
+(stories/compiled.py), and its rows become model instances with `Model.from_db()`, carrying the
+same attributes the ORM's prefetches set (`backing_citations`, `linked_claims`, …), so the
+templates and markup are those of every other page.
 
 Citations behind a badge are plain rows (`BackingCitation`): they feed `confidence.backing_for()`
 and name a publication, and borrow their rules from the models (`Citation.confirmed_support`,
@@ -21,7 +24,8 @@ from itertools import groupby
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, F, OuterRef
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -29,6 +33,7 @@ from . import compiled, tallies
 from .compiled import CompiledQuery, ModelColumns
 from .models import (
     BACKING_CITATIONS,
+    PUBLISHED_PARTICIPATIONS,
     LINKED_CLAIMS,
     LINKED_EVENTS,
     SHOWN_CORRECTIONS,
@@ -36,6 +41,8 @@ from .models import (
     Citation,
     Claim,
     ClaimKind,
+    ClaimQuerySet,
+    ClaimStatusChange,
     Correction,
     Event,
     EventParticipation,
@@ -45,6 +52,7 @@ from .models import (
     Update,
     VerificationStatus,
     cited_order_key,
+    words_around,
 )
 
 UPDATES_ON_STORY_PAGE = 4
@@ -157,7 +165,8 @@ EVENT = ModelColumns(Event, omit=("created_at", "updated_at"))
 UPDATE = ModelColumns(Update, omit=("created_at",))
 CORRECTION = ModelColumns(Correction)
 # What the aside and a claim's speaker read of an actor.
-ACTOR = ModelColumns(Actor, only=("status", "published_at", "kind", "name", "slug", "role_title", "kind_rank"))
+ACTOR_SHOWN = ("status", "published_at", "kind", "name", "slug", "role_title", "kind_rank")
+ACTOR = ModelColumns(Actor, only=ACTOR_SHOWN)
 SOURCE = ModelColumns(Source, omit=("text",))
 AUTHOR_NAMES = ["author__first_name", "author__last_name"]
 SET_CLAIM_STORY, SET_CLAIMANT = CLAIM.related("story"), CLAIM.related("claimant")
@@ -280,7 +289,6 @@ def attach_update_links(updates: list[Update], *, story: Story, now: datetime) -
     links (with what backs them) and its corrections, as `for_list()` prefetches them."""
     if not updates:
         return
-    ids = [update.pk for update in updates]
     by_update = {update.pk: update for update in updates}
     for update in updates:
         setattr(update, LINKED_CLAIMS, [])
@@ -305,15 +313,23 @@ def attach_update_links(updates: list[Update], *, story: Story, now: datetime) -
     attach_backing(claims=claims, events=events, now=now)
 
 
-def _load_other_stories(rows, story: Story) -> None:
+def _load_other_stories(rows, story: Story | None) -> None:
     """A claim or event an update links may belong to another story (its address names it)."""
-    others = {row.story_id for row in rows if row.story_id is not None and row.story_id != story.pk}
+    others = {row.story_id for row in rows if row.story_id is not None and (story is None or row.story_id != story.pk)}
     if not others:
         return
     stories = Story.objects.in_bulk(others)
     for row in rows:
         if row.story_id in stories:
             row.story = stories[row.story_id]
+
+
+def update_page(update: Update, *, now: datetime | None = None) -> Update:
+    """The update as its own page shows it: its card's links and corrections (attach_update_links),
+    and the speakers of the claims it links, whose cards name them."""
+    attach_update_links([update], story=update.story, now=now or timezone.now())
+    attach_claimants(getattr(update, LINKED_CLAIMS))
+    return update
 
 
 def latest_updates(story: Story, *, now: datetime | None = None) -> list[Update]:
@@ -590,3 +606,406 @@ def story_page(story: Story, sections, *, now: datetime, claim_counts: dict | No
     claim_groups, figure_groups = _claim_groups(newest, figures, claim_counts) if "claims" in sections else ([], [])
     return StoryPage(updates=updates, counts=counts, timeline=timeline, claim_groups=claim_groups,
                      figures=figure_groups, actors=actors, sources=sources)
+
+
+# --- A claim's and an event's pages ------------------------------------------------------------
+
+COMPETING_FIGURES = 12
+CITATION = ModelColumns(Citation)
+CITED_SOURCE = ModelColumns(Source, path="source", omit=("text",))
+SET_CITATION_SOURCE = CITATION.related("source")
+IN_CONTEXT = tuple(words_around())
+STATUS_CHANGE = ModelColumns(ClaimStatusChange)
+PARTICIPATION = ModelColumns(EventParticipation)
+PARTICIPANT = ModelColumns(Actor, path="actor", only=ACTOR_SHOWN)
+SET_PARTICIPANT = PARTICIPATION.related("actor")
+# A claim card's claim and its claimant (an outer join: none for a claim with no speaker named).
+CLAIMANT = ModelColumns(Actor, path="claimant", only=ACTOR_SHOWN)
+CLAIM_CARD = (*CLAIM.names, *CLAIMANT.names)
+
+
+def _quoted(target: str) -> CompiledQuery:
+    """A claim's or an event's citations as its page quotes them: those that back it, each with
+    the words around its excerpt."""
+    return CompiledQuery(
+        lambda pk, now: Citation.objects.backing(now=now).in_context().filter(**{f"{target}_id": pk})
+        .values_list(*CITATION.names, *CITED_SOURCE.names, *IN_CONTEXT),
+        pk=int, now=datetime,
+    )
+
+
+def _reported_in(relation: str) -> CompiledQuery:
+    """The published updates that link a claim or an event, newest first."""
+    return CompiledQuery(
+        lambda pk, now: Update.objects.published(now=now).filter(**{relation: pk})
+        .order_by("-posted_at", "-pk").values_list(*UPDATE.names),
+        pk=int, now=datetime,
+    )
+
+
+_QUOTED = {"claim": _quoted("claim"), "event": _quoted("event")}
+_REPORTED_IN = {"claim": _reported_in("claims"), "event": _reported_in("events")}
+_STATUS_CHANGES = CompiledQuery(
+    lambda claim: ClaimStatusChange.objects.filter(claim_id=claim).order_by("changed_at", "pk")
+    .values_list(*STATUS_CHANGE.names),
+    claim=int,
+)
+# In the claims' own order (made_at, pk), as the claim's `contradicts` lists them.
+_CONTRADICTING = CompiledQuery(
+    lambda claim, now: Claim.objects.published(now=now).filter(contradicts=claim).values_list(*CLAIM_CARD),
+    claim=int, now=datetime,
+)
+_EVENTS_BY_ID = CompiledQuery(
+    lambda ids, now: Event.objects.published(now=now).filter(pk__in=ids).values_list(*EVENT.names),
+    ids=list, now=datetime,
+)
+# Figures only, as the story page groups them: the figures index yields the first few in order
+# however many claims of the story share the measure.
+_COMPETING = CompiledQuery(
+    lambda story, measure, claim, now: Claim.objects.published_in(_story(story), now=now)
+    .filter(kind=ClaimKind.STATISTIC, stat_measure=measure).exclude(pk=claim)
+    .values_list(*CLAIM_CARD)[:COMPETING_FIGURES],
+    story=int, measure=str, claim=int, now=datetime,
+)
+_PARTICIPANTS = CompiledQuery(
+    lambda event, now: EventParticipation.objects.published(now=now).filter(event_id=event)
+    .values_list(*PARTICIPATION.names, *PARTICIPANT.names),
+    event=int, now=datetime,
+)
+# Claims an event bore out or contradicted, and claims made at it, in the claims' own order.
+_OUTCOMES = CompiledQuery(
+    lambda event, now: Claim.objects.published(now=now).filter(outcome_event_id=event).values_list(*CLAIM_CARD),
+    event=int, now=datetime,
+)
+_MADE_AT = CompiledQuery(
+    lambda event, now: Claim.objects.published(now=now).filter(event_id=event).values_list(*CLAIM_CARD),
+    event=int, now=datetime,
+)
+
+
+def _quotations(rows) -> list[Citation]:
+    citations = []
+    for row in rows:
+        citation = CITATION.load(row)
+        SET_CITATION_SOURCE(citation, CITED_SOURCE.load(row, len(CITATION)))
+        citation.text_before, citation.text_after, citation.context_chars = row[-len(IN_CONTEXT):]
+        citations.append(citation)
+    return citations
+
+
+def _in_their_stories(rows, story: Story | None) -> None:
+    """Give each row its story (its address names it): `story` where it is theirs, else read."""
+    for row in rows:
+        if story is not None and row.story_id == story.pk:
+            row.story = story
+    _load_other_stories(rows, story)
+
+
+def _claim_cards(rows) -> list[Claim]:
+    """Claims read with their claimants (CLAIM_CARD), ready for their cards but for the backing."""
+    claims = []
+    for row in rows:
+        claim = CLAIM.load(row)
+        if claim.claimant_id is not None:
+            SET_CLAIMANT(claim, CLAIMANT.load(row, len(CLAIM)))
+        claims.append(claim)
+    return claims
+
+
+@dataclass(frozen=True)
+class ClaimPage:
+    """What a claim's page shows: the claim (its badge counting the citations quoted) and its
+    lists, each what readers may see."""
+
+    claim: Claim
+    citations: list[Citation]
+    status_changes: list[ClaimStatusChange]
+    contradictions: list[Claim]
+    event: Event | None
+    outcome_event: Event | None
+    updates: list[Update]
+    competing: list[Claim]
+
+
+def claim_page(claim: Claim, *, now: datetime | None = None) -> ClaimPage:
+    """The claim page's lists, their queries in one round trip and the backing of their claims in
+    another. Sets the claim's backing citations (those the page quotes), so its badge
+    counts what the page shows."""
+    now = now or timezone.now()
+    story = claim.story if claim.story_id else None
+    events = [pk for pk in (claim.event_id, claim.outcome_event_id) if pk is not None]
+    competes = claim.kind == ClaimKind.STATISTIC and bool(claim.stat_measure) and story is not None
+    calls = [
+        (_QUOTED["claim"], {"pk": claim.pk, "now": now}),
+        (_STATUS_CHANGES, {"claim": claim.pk}),
+        (_CONTRADICTING, {"claim": claim.pk, "now": now}),
+        (_REPORTED_IN["claim"], {"pk": claim.pk, "now": now}),
+        *([(_EVENTS_BY_ID, {"ids": events, "now": now})] if events else []),
+        *([(_COMPETING, {"story": story.pk, "measure": claim.stat_measure, "claim": claim.pk, "now": now})]
+          if competes else []),
+    ]
+    quoted, changes, contradicting, updates, *rest = compiled.rows_together(calls)
+    found = {event.pk: event for event in map(EVENT.load, rest.pop(0))} if events else {}
+    competing = _claim_cards(rest.pop(0)) if competes else []
+    citations = _quotations(quoted)
+    setattr(claim, BACKING_CITATIONS, citations)
+    contradictions = _claim_cards(contradicting)
+    shown_updates = list(map(UPDATE.load, updates))
+    _in_their_stories([*contradictions, *competing, *found.values(), *shown_updates], story)
+    attach_backing(claims=[*contradictions, *competing], now=now)
+    return ClaimPage(
+        claim=claim,
+        citations=citations,
+        status_changes=list(map(STATUS_CHANGE.load, changes)),
+        contradictions=contradictions,
+        event=found.get(claim.event_id),
+        outcome_event=found.get(claim.outcome_event_id),
+        updates=shown_updates,
+        competing=competing,
+    )
+
+
+@dataclass(frozen=True)
+class EventPage:
+    """What an event's page shows: the event (its badge counting the citations quoted) and its
+    lists, each what readers may see."""
+
+    event: Event
+    citations: list[Citation]
+    participations: list[EventParticipation]
+    outcomes: list[Claim]
+    claims_made: list[Claim]
+    updates: list[Update]
+
+
+def event_page(event: Event, *, now: datetime | None = None) -> EventPage:
+    """The event page's lists, their queries in one round trip and the backing of their claims in
+    another. Sets the event's backing citations (those the page quotes)."""
+    now = now or timezone.now()
+    story = event.story
+    quoted, participants, outcomes, made, updates = compiled.rows_together([
+        (_QUOTED["event"], {"pk": event.pk, "now": now}),
+        (_PARTICIPANTS, {"event": event.pk, "now": now}),
+        (_OUTCOMES, {"event": event.pk, "now": now}),
+        (_MADE_AT, {"event": event.pk, "now": now}),
+        (_REPORTED_IN["event"], {"pk": event.pk, "now": now}),
+    ])
+    citations = _quotations(quoted)
+    setattr(event, BACKING_CITATIONS, citations)
+    participations = []
+    for row in participants:
+        participation = PARTICIPATION.load(row)
+        SET_PARTICIPANT(participation, PARTICIPANT.load(row, len(PARTICIPATION)))
+        participations.append(participation)
+    setattr(event, PUBLISHED_PARTICIPATIONS, participations)
+    outcome_claims, claims_made = _claim_cards(outcomes), _claim_cards(made)
+    shown_updates = list(map(UPDATE.load, updates))
+    _in_their_stories([*outcome_claims, *claims_made, *shown_updates], story)
+    attach_backing(claims=[*outcome_claims, *claims_made], now=now)
+    return EventPage(event=event, citations=citations, participations=participations, outcomes=outcome_claims,
+                     claims_made=claims_made, updates=shown_updates)
+
+
+# --- An actor's page ---------------------------------------------------------------------------
+
+ACTOR_LIST_PAGE = 30
+ACTOR_MEMBERS = 50
+ACTOR_CONTRADICTIONS = 20
+# The first pages of an actor's lists are compiled, one statement each; a later page is built when
+# asked, so a crawler paging far leaves no statement per page in the process or the session.
+COMPILED_LIST_PAGES = 4
+# What a list row reads of its story: the addresses, the title, the zone its times are shown in.
+STORY_NAMED = ModelColumns(Story, path="story", only=("status", "published_at", "title", "slug", "timezone"))
+
+
+def _claims_by(actor, now):
+    return Claim.objects.published(now=now).filter(claimant_id=actor)
+
+
+def _events_of(actor, now):
+    return Event.objects.published(now=now).filter(participations__actor_id=actor)
+
+
+# Each list in its order, and how many it has (one row, or none for none).
+_ACTOR_LISTS = {
+    "claims": lambda actor, now: _claims_by(actor, now).order_by(*NEWEST_FIRST)
+    .values_list(*CLAIM.names, *STORY_NAMED.names),
+    "events": lambda actor, now: _events_of(actor, now).order_by("occurred_at", "pk")
+    .values_list(*EVENT.names, *STORY_NAMED.names),
+}
+_ACTOR_COUNTS = {
+    "claims": CompiledQuery(
+        lambda actor, now: _claims_by(actor, now).order_by().values("claimant_id").annotate(n=Count("pk"))
+        .values_list("n"),
+        actor=int, now=datetime,
+    ),
+    "events": CompiledQuery(
+        lambda actor, now: _events_of(actor, now).order_by().values("participations__actor_id")
+        .annotate(n=Count("pk")).values_list("n"),
+        actor=int, now=datetime,
+    ),
+}
+_MEMBERS = CompiledQuery(
+    lambda actor, now: Actor.objects.published(now=now).filter(affiliation_id=actor)
+    .values_list(*ACTOR.names)[:ACTOR_MEMBERS],
+    actor=int, now=datetime,
+)
+# Pairs of the actor's claims an editor marked as contradicting, each pair once. Conditions on the
+# two joined claims rather than `from_claim__in=<published claims>`: each subquery joined a claim
+# and a story again, and PostgreSQL took 2.5 ms to plan ten tables.
+_CONTRADICTION_PAIRS = CompiledQuery(
+    lambda actor, now: Claim.contradicts.through.objects
+    .filter(ClaimQuerySet.visible("from_claim__", now=now), ClaimQuerySet.visible("to_claim__", now=now),
+            from_claim__claimant_id=actor)
+    .filter(~Q(to_claim__claimant_id=actor) | Q(from_claim__lt=F("to_claim")))
+    .order_by("from_claim__made_at", "from_claim_id", "to_claim_id")
+    .values_list("from_claim_id", "to_claim_id")[:ACTOR_CONTRADICTIONS],
+    actor=int, now=datetime,
+)
+_CLAIM_CARDS_BY_ID = CompiledQuery(
+    lambda ids: Claim.objects.filter(pk__in=ids).order_by().values_list(*CLAIM_CARD, *STORY_NAMED.names),
+    ids=list,
+)
+
+
+@lru_cache(maxsize=None)
+def _compiled_list_page(name: str, index: int) -> CompiledQuery:
+    start = index * ACTOR_LIST_PAGE
+    return CompiledQuery(
+        lambda actor, now: _ACTOR_LISTS[name](actor, now)[start:start + ACTOR_LIST_PAGE], actor=int, now=datetime,
+    )
+
+
+def _list_page_call(name: str, index: int, actor: Actor, now: datetime):
+    return (_compiled_list_page(name, index), {"actor": actor.pk, "now": now}) if index < COMPILED_LIST_PAGES else None
+
+
+def _list_page_rows(name: str, index: int, actor: Actor, now: datetime) -> list[tuple]:
+    call = _list_page_call(name, index, actor, now)
+    if call is not None:
+        return call[0].rows(**call[1])
+    start = index * ACTOR_LIST_PAGE
+    return list(_ACTOR_LISTS[name](actor.pk, now)[start:start + ACTOR_LIST_PAGE])
+
+
+def _page_index(raw) -> int:
+    """The page a list's page parameter most likely names (0 from the first), before the count is known."""
+    try:
+        return max(int(raw) - 1, 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+class _Counted:
+    """A list of `count` rows for Paginator, of which it reads only the page it shows: read(index)
+    gives that page's rows."""
+
+    def __init__(self, count: int, read) -> None:
+        self._count, self._read = count, read
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, window: slice) -> list:
+        return self._read(window.start // ACTOR_LIST_PAGE)
+
+
+@dataclass(frozen=True)
+class ActorPage:
+    """What an actor's page lists, each what readers may see: their claims and the events they took
+    part in (a page of each, with the count), the actors that are part of them, and pairs of their
+    claims an editor judged to contradict each other."""
+
+    claims: Page
+    events: Page
+    members: list[Actor]
+    contradictions: list[tuple[Claim, Claim]]
+
+
+def _with_stories(items: list, rows) -> list:
+    """Set each claim's or event's story from the story columns ending its row (STORY_NAMED), each
+    story made once."""
+    stories: dict[int, Story] = {}
+    for item, row in zip(items, rows, strict=True):
+        story = stories.get(item.story_id)
+        if story is None:
+            story = stories[item.story_id] = STORY_NAMED.load(row, len(row) - len(STORY_NAMED))
+        item.story = story
+    return items
+
+
+def actor_page(actor: Actor, *, claims_page=None, events_page=None, now: datetime | None = None) -> ActorPage:
+    """The actor page's lists: the counts, the members, the contradicting pairs and the pages most
+    likely asked for (`claims_page`, `events_page`: the raw page parameters, any bad one giving a
+    valid page as Paginator.get_page does) in one round trip; the pairs' claims and the backing of
+    every claim shown in another."""
+    now = now or timezone.now()
+    asked = {"claims": claims_page, "events": events_page}
+    guessed = {name: _page_index(raw) for name, raw in asked.items()}
+    guesses = {name: _list_page_call(name, index, actor, now) for name, index in guessed.items()}
+    first = [
+        (_ACTOR_COUNTS["claims"], {"actor": actor.pk, "now": now}),
+        (_ACTOR_COUNTS["events"], {"actor": actor.pk, "now": now}),
+        (_MEMBERS, {"actor": actor.pk, "now": now}),
+        (_CONTRADICTION_PAIRS, {"actor": actor.pk, "now": now}),
+    ]
+    with compiled.sending_ahead([*first, *(call for call in guesses.values() if call is not None)]):
+        claim_count, event_count, members, pairs = (query.rows(**values) for query, values in first)
+        columns = {"claims": CLAIM, "events": EVENT}
+        counts = {"claims": claim_count[0][0] if claim_count else 0, "events": event_count[0][0] if event_count else 0}
+        pages = {}
+        for name in asked:
+            def read(index, name=name):
+                rows = _list_page_rows(name, index, actor, now)
+                return _with_stories(list(map(columns[name].load, rows)), rows)
+            pages[name] = Paginator(_Counted(counts[name], read), ACTOR_LIST_PAGE).get_page(asked[name])
+    claims = list(pages["claims"].object_list)
+    for claim in claims:
+        SET_CLAIMANT(claim, actor)
+    pair_ids = list(dict.fromkeys(pk for pair in pairs for pk in pair))
+    shown_ids = [*(claim.pk for claim in claims), *pair_ids]
+    with compiled.sending_ahead([
+        *([(_CLAIM_CARDS_BY_ID, {"ids": pair_ids})] if pair_ids else []),
+        *([(_BACKING["claim"], {"ids": shown_ids, "now": now})] if shown_ids else []),
+    ]):
+        rows = _CLAIM_CARDS_BY_ID.rows(ids=pair_ids) if pair_ids else []
+        by_id = {claim.pk: claim for claim in _with_stories(_claim_cards(rows), rows)}
+        paired = [by_id[pk] for pk in pair_ids]
+        attach_backing(claims=[*claims, *paired], now=now)
+    return ActorPage(
+        claims=pages["claims"], events=pages["events"], members=list(map(ACTOR.load, members)),
+        contradictions=[(by_id[first], by_id[second]) for first, second in pairs],
+    )
+
+
+
+# --- A source's page ---------------------------------------------------------------------------
+
+# What the source page reads of a citation's claim or event: the link, its words, its rating.
+CITED_CLAIM = ModelColumns(Claim, path="claim", only=("status", "published_at", "kind", "text", "verification_status"))
+CITED_EVENT = ModelColumns(Event, path="event", only=("status", "published_at", "title", "story"))
+CITED_EVENT_STORY = ModelColumns(Story, path="event__story", only=("status", "published_at", "title", "slug", "timezone"))
+SET_CITED_CLAIM, SET_CITED_EVENT = CITATION.related("claim"), CITATION.related("event")
+_ON_SOURCE = CompiledQuery(
+    lambda source, now: Citation.objects.filter(source_id=source).shown_on_source(now=now).order_by("start", "pk")
+    .values_list(*CITATION.names, *CITED_CLAIM.names, *CITED_EVENT.names, *CITED_EVENT_STORY.names),
+    source=int, now=datetime,
+)
+
+
+def source_citations(source: Source, *, now: datetime | None = None) -> list[Citation]:
+    """The citations a source's page highlights, in the text's order, each with the claim or event
+    it backs (as Citation.objects.shown_on_source() gives them)."""
+    citations = []
+    claim_at = len(CITATION)
+    event_at = claim_at + len(CITED_CLAIM)
+    story_at = event_at + len(CITED_EVENT)
+    for row in _ON_SOURCE.rows(source=source.pk, now=now or timezone.now()):
+        citation = CITATION.load(row)
+        SET_CITED_CLAIM(citation, CITED_CLAIM.load(row, claim_at))
+        event = CITED_EVENT.load(row, event_at)
+        if event is not None:
+            SET_EVENT_STORY(event, CITED_EVENT_STORY.load(row, story_at))
+        SET_CITED_EVENT(citation, event)
+        citations.append(citation)
+    return citations

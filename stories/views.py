@@ -9,7 +9,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
-from django.db.models import F, Q, prefetch_related_objects
+from django.db.models import F, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -26,16 +26,11 @@ from .filters import ClaimFilter, EventFilter, UpdateFilter
 from .images import prepared_renditions
 from .models import (
     Actor,
-    Citation,
     Claim,
-    ClaimKind,
-    ClaimQuerySet,
     Event,
-    EventQuerySet,
     Source,
     Story,
     Update,
-    UpdateQuerySet,
 )
 from .live import poll_interval
 from .permissions import can_preview
@@ -237,7 +232,7 @@ def update_detail(request, slug, pk):
 def _render_update(request, update, *, is_preview: bool = False):
     return render(request, "stories/update_detail.html", {
         "story": update.story, "update": update, "is_preview": is_preview,
-        "shown": _with_prefetched(update, UpdateQuerySet.list_prefetches),
+        "shown": _when_read(lambda: page_data.update_page(update)),
         "renditions": _when_read(lambda: prepared_renditions((update.image, "full"))),
     })
 
@@ -254,7 +249,7 @@ def event_detail(request, slug, pk):
 def _render_event(request, event, *, is_preview: bool = False):
     return render(request, "stories/event_detail.html", {
         "story": event.story, "event": event, "is_preview": is_preview,
-        "shown": _with_prefetched(event, EventQuerySet.detail_page_prefetches),
+        "page": _when_read(lambda: page_data.event_page(event)),
     })
 
 
@@ -265,22 +260,10 @@ def claim_detail(request, pk):
     return _render_claim(request, claim)
 
 
-def _competing_figures(claim) -> list:
-    if not (claim.kind == ClaimKind.STATISTIC and claim.stat_measure and claim.story_id):
-        return []
-    # Figures only, as the story page groups them: the figures index then yields the first twelve
-    # in order however many claims of the story share the measure.
-    return list(
-        Claim.objects.published_in(claim.story).filter(kind=ClaimKind.STATISTIC, stat_measure=claim.stat_measure)
-        .exclude(pk=claim.pk).for_list()[:12]
-    )
-
-
 def _render_claim(request, claim, *, is_preview: bool = False):
     return render(request, "stories/claim_detail.html", {
         "story": claim.story, "claim": claim, "is_preview": is_preview,
-        "shown": _with_prefetched(claim, ClaimQuerySet.detail_page_prefetches),
-        "competing": _when_read(lambda: _competing_figures(claim)),
+        "page": _when_read(lambda: page_data.claim_page(claim)),
         # A callable: the template calls it only when the JSON-LD fragment is not cached.
         "structured_data": None if is_preview else (
             lambda: claim_review_json_ld(claim, build_uri=request.build_absolute_uri)
@@ -313,33 +296,6 @@ def _affiliation_chain(actor) -> list:
     return chain
 
 
-def _contradiction_pairs(actor):
-    """Pairs of the actor's published claims an editor marked as contradicting, each pair once."""
-    # Conditions on the two joined claims rather than `from_claim__in=<published claims>`: each
-    # subquery joined a claim and a story again, and PostgreSQL took 2.5 ms to plan ten tables.
-    now = timezone.now()
-    pairs = (
-        Claim.contradicts.through.objects
-        .filter(ClaimQuerySet.visible("from_claim__", now=now), ClaimQuerySet.visible("to_claim__", now=now),
-                from_claim__claimant=actor)
-        .filter(~Q(to_claim__claimant=actor) | Q(from_claim__lt=F("to_claim")))
-        .select_related("from_claim__story", "to_claim__story", "to_claim__claimant")
-        .order_by("from_claim__made_at", "from_claim_id", "to_claim_id")
-    )
-    return [(pair.from_claim, pair.to_claim) for pair in pairs[:20]]
-
-
-def _actor_claims(actor):
-    return (
-        Claim.objects.published().filter(claimant=actor).for_list()
-        .order_by(F("made_at").desc(nulls_last=True), "-pk")
-    )
-
-
-def _actor_events(actor):
-    return Event.objects.published().filter(actors=actor).for_timeline().order_by("occurred_at", "pk")
-
-
 def _render_actor(request, actor, *, is_preview: bool = False):
     # Every list is built when the template first reads it: the page body is a fragment, and on
     # a hit building the querysets alone cost more than the rest of the page.
@@ -347,10 +303,9 @@ def _render_actor(request, actor, *, is_preview: bool = False):
         "actor": actor,
         "is_preview": is_preview,
         "affiliation_chain": _affiliation_chain(actor),
-        "members": _when_read(lambda: list(Actor.objects.published().filter(affiliation=actor)[:50])),
-        "claims": _when_read(lambda: _paginate(request, _actor_claims(actor), per_page=30, param="claims_page")),
-        "events": _when_read(lambda: _paginate(request, _actor_events(actor), per_page=30, param="events_page")),
-        "contradictions": _when_read(lambda: _contradiction_pairs(actor)),
+        "lists": _when_read(lambda: page_data.actor_page(
+            actor, claims_page=request.GET.get("claims_page"), events_page=request.GET.get("events_page"),
+        )),
         "renditions": _when_read(lambda: prepared_renditions((actor.photo, "card"))),
         # A callable: the template calls it only when the JSON-LD fragment is not cached.
         "structured_data": None if is_preview else (
@@ -368,7 +323,7 @@ def source_detail(request, slug):
 
 def _render_source(request, source, *, is_preview: bool = False):
     citations = _when_read(
-        lambda: list(Citation.objects.filter(source=source).shown_on_source().order_by("start", "pk"))
+        lambda: page_data.source_citations(source)
     )
     return render(request, "stories/source_detail.html", {
         "source": source,
@@ -383,8 +338,8 @@ def _render_source(request, source, *, is_preview: bool = False):
 PREVIEW_PAGES = {
     Story: (lambda obj: Story.objects.for_detail_page().get(pk=obj.pk), _render_story),
     Update: (lambda obj: Update.objects.for_list().get(pk=obj.pk), _render_update),
-    Event: (lambda obj: Event.objects.for_detail_page().get(pk=obj.pk), _render_event),
-    Claim: (lambda obj: Claim.objects.for_detail_page().get(pk=obj.pk), _render_claim),
+    Event: (lambda obj: Event.objects.select_related("story").get(pk=obj.pk), _render_event),
+    Claim: (lambda obj: Claim.objects.select_related("claimant", "story").get(pk=obj.pk), _render_claim),
     Actor: (lambda obj: Actor.objects.for_detail_page().get(pk=obj.pk), _render_actor),
     Source: (lambda obj: obj, _render_source),
 }

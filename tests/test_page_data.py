@@ -1,5 +1,5 @@
-"""The story page's compiled reads show exactly what the published QuerySets show: the same rows,
-the same links, the same badges, nothing a reader may not see."""
+"""The story, claim and event pages' compiled reads show exactly what the published QuerySets
+show: the same rows, the same links, the same badges, nothing a reader may not see."""
 
 from datetime import timedelta
 
@@ -15,7 +15,8 @@ from stories.caching import clear_every_cache
 from stories.markup import cited_publication, fragment_key
 from stories.stamps import site_stamp
 from stories.models import (
-    Claim, ClaimKind, Correction, Event, ReviewState, Update, VerificationStatus, backing_citations,
+    Citation, Claim, ClaimKind, ClaimStatusChange, Correction, Event, EventParticipation, Outcome, ReviewState,
+    Source, Story, Update, VerificationStatus, backing_citations,
 )
 
 from .factories import cite, draft, make_actor, make_claim, make_event, make_source, make_story, make_update, published
@@ -248,3 +249,209 @@ def test_a_story_page_with_one_section_evicted_reads_that_section_alone(story, c
     assert "Wire copy" in again.split('id="sources"', 1)[1]
     # The stamp, the story's row and the sources list: no other section's queries.
     assert len(queries) <= 3, queries
+
+
+# --- A claim's and an event's pages --------------------------------------------------------------
+
+
+@pytest.fixture
+def linked(story):
+    """The story's first figure, at an event, with contradictions, a status history and updates,
+    and forecasts an event bore out; each list with rows readers may and may not see."""
+    claims = Claim.objects.published_in(story)
+    figure = claims.filter(kind=ClaimKind.STATISTIC, claimant__name="Scott Bessent").order_by("pk").first()
+    events = list(Event.objects.published_in(story).order_by("pk"))
+    figure.event = events[3]
+    figure.save()
+    figure.contradicts.add(
+        *claims.exclude(pk=figure.pk).order_by("pk")[:2], Claim.objects.get(text="Said in Geneva"),
+        Claim.objects.get(text="Draft claim"), Claim.objects.get(text="In a draft story"),
+    )
+    ClaimStatusChange.objects.create(claim=figure, from_status="unreviewed", to_status="unverified", note="Checked")
+    ClaimStatusChange.objects.create(claim=figure, from_status="unverified", to_status="corroborated")
+    for headline, fields in (("Reported", {}), ("Draft report", draft())):
+        make_update(story, headline=headline, **fields).claims.add(figure)
+    speaker, hidden_speaker = make_actor(name="Jamieson Greer"), make_actor(name="Not out either", **draft())
+    for i, fields in enumerate(({}, {}, draft())):
+        forecast = make_claim(story, text=f"Forecast {i}", kind=ClaimKind.FORECAST, outcome=Outcome.FULFILLED,
+                              outcome_event=events[3], claimant=[speaker, hidden_speaker, None][i], **fields)
+        cite(Citation.objects.filter(claim__story=story).first().source, "talks are going well", claim=forecast)
+    make_claim(story, text="Borne out by a draft", kind=ClaimKind.FORECAST, outcome=Outcome.FULFILLED,
+               outcome_event=Event.objects.get(title="Draft event"))
+    make_claim(story, text="Said at the event", event=events[3], claimant=speaker)
+    make_claim(story, text="Draft said at the event", event=events[3], **draft())
+    EventParticipation.objects.create(event=events[3], actor=speaker, role="Lead negotiator")
+    EventParticipation.objects.create(event=events[3], actor=hidden_speaker)
+    return figure, events[3]
+
+
+def test_a_claim_page_shows_the_claims_readers_may_see_with_their_badges_and_speakers(linked):
+    figure, event = linked
+    page = page_data.claim_page(Claim.objects.select_related("claimant", "story").get(pk=figure.pk))
+    orm = Claim.objects.published().for_list()
+    expected = list(orm.filter(pk__in=figure.contradicts.values("pk")))
+    assert [c.pk for c in page.contradictions] == [c.pk for c in expected]
+    assert {c.text for c in page.contradictions} >= {"Said in Geneva"}
+    assert not {c.text for c in page.contradictions} & {"Draft claim", "In a draft story"}
+    assert badges(page.contradictions) == badges(expected)
+    assert [c.story.title for c in page.contradictions] == [c.story.title for c in expected]
+    assert [c.visible_claimant for c in page.contradictions] == [c.visible_claimant for c in expected]
+    competing = list(
+        Claim.objects.published_in(figure.story).filter(kind=ClaimKind.STATISTIC, stat_measure="Exports")
+        .exclude(pk=figure.pk).for_list()[:page_data.COMPETING_FIGURES]
+    )
+    assert competing and [c.pk for c in page.competing] == [c.pk for c in competing]
+    assert badges(page.competing) == badges(competing)
+    assert page.claim.backing == orm.get(pk=figure.pk).backing
+
+
+def test_a_claim_page_quotes_its_backing_citations_in_context_and_links_what_readers_may_see(linked):
+    figure, event = linked
+    page = page_data.claim_page(Claim.objects.select_related("claimant", "story").get(pk=figure.pk))
+    quoted = list(Citation.objects.backing().in_context().filter(claim=figure))
+    assert [(c.pk, c.source.title, c.text_before, c.excerpt, c.text_after) for c in page.citations] == [
+        (c.pk, c.source.title, c.text_before, c.excerpt, c.text_after) for c in quoted
+    ]
+    assert "Not yet out" not in {c.source.title for c in page.citations}
+    assert [(s.from_status, s.to_status, s.note) for s in page.status_changes] == [
+        ("unreviewed", "unverified", "Checked"), ("unverified", "corroborated", ""),
+    ]
+    assert page.event == event and page.event.story == figure.story
+    assert page.outcome_event is None
+    forecasts = Claim.objects.select_related("claimant", "story")
+    assert page_data.claim_page(forecasts.get(text="Forecast 0")).outcome_event == event
+    assert page_data.claim_page(forecasts.get(text="Borne out by a draft")).outcome_event is None
+    reported = list(Update.objects.published().filter(claims=figure).order_by("-posted_at", "-pk"))
+    assert [u.headline for u in page.updates] == [u.headline for u in reported]
+    assert "Reported" in [u.headline for u in page.updates] and "Draft report" not in [u.headline for u in page.updates]
+    assert [u.get_absolute_url() for u in page.updates] == [u.get_absolute_url() for u in reported]
+
+
+def test_an_event_page_shows_who_took_part_what_was_said_and_what_it_bore_out_as_readers_may_see(linked):
+    _, event = linked
+    page = page_data.event_page(Event.objects.select_related("story").get(pk=event.pk))
+    assert [(p.actor.name, p.role) for p in page.participations] == [("Jamieson Greer", "Lead negotiator")]
+    orm = Claim.objects.published().for_list()
+    outcomes, made = list(orm.filter(outcome_event=event)), list(orm.filter(event=event))
+    assert [c.text for c in page.outcomes] == ["Forecast 0", "Forecast 1"] == [c.text for c in outcomes]
+    assert badges(page.outcomes) == badges(outcomes)
+    assert [c.visible_claimant for c in page.outcomes] == [c.visible_claimant for c in outcomes]
+    assert [c.pk for c in page.claims_made] == [c.pk for c in made]
+    assert "Draft said at the event" not in {c.text for c in page.claims_made}
+    quoted = list(Citation.objects.backing().in_context().filter(event=event))
+    assert [(c.pk, c.text_before, c.text_after) for c in page.citations] == [
+        (c.pk, c.text_before, c.text_after) for c in quoted
+    ]
+    assert page.event.backing == Event.objects.for_timeline().get(pk=event.pk).backing
+    assert [u.pk for u in page.updates] == list(
+        Update.objects.published().filter(events=event).order_by("-posted_at", "-pk").values_list("pk", flat=True)
+    )
+
+
+def test_a_claim_and_an_event_page_each_read_their_lists_in_two_round_trips(linked, client):
+    figure, event = linked
+    for read in range(2):  # on PostgreSQL the session prepares each statement on its first use
+        with CaptureQueriesContext(connection) as claim_queries:
+            page_data.claim_page(Claim.objects.select_related("claimant", "story").get(pk=figure.pk))
+        with CaptureQueriesContext(connection) as event_queries:
+            page_data.event_page(Event.objects.select_related("story").get(pk=event.pk))
+    if connection.vendor == "postgresql":
+        # The claim's row; its lists; the backing of their claims; the other story a contradiction is of.
+        assert len(claim_queries) <= 4, [q["sql"] for q in claim_queries]
+        assert len(event_queries) <= 3, [q["sql"] for q in event_queries]
+    else:
+        assert len(claim_queries) <= 10 and len(event_queries) <= 8
+
+
+@pytest.fixture
+def prolific(story):
+    """An actor with five pages of claims over two stories (some undated, some not for readers),
+    two pages of events, members, and a claim that contradicts another speaker's."""
+    actor = make_actor(name="Howard Lutnick")
+    other_story = Story.objects.get(title="Geneva truce")
+    for i in range(130):
+        undated = i % 7 == 0
+        make_claim([story, other_story][i % 2], claimant=actor, text=f"Lutnick {i}",
+                   made_at=None if undated else timezone.now() - timedelta(hours=i % 50),
+                   made_precision="" if undated else "hour")
+    make_claim(story, claimant=actor, text="Lutnick draft", **draft())
+    make_claim(story, claimant=actor, text="Lutnick scheduled", **published(published_at=timezone.now() + timedelta(hours=1)))
+    make_claim(Story.objects.get(title="Unpublished"), claimant=actor, text="Lutnick in a draft story")
+    for i in range(6):
+        make_event(other_story, title=f"Geneva round {i}")
+    for event in Event.objects.published().filter(story__in=[story, other_story]):
+        EventParticipation.objects.create(event=event, actor=actor)
+    EventParticipation.objects.create(event=Event.objects.get(title="Draft event"), actor=actor)
+    for name, fields in (("Commerce Department", {}), ("Census Bureau", {}), ("Draft bureau", draft())):
+        make_actor(name=name, affiliation=actor, **fields)
+    mine = Claim.objects.get(text="Lutnick 3")
+    mine.contradicts.add(Claim.objects.get(text="Said in Geneva"), Claim.objects.get(text="Lutnick 5"))
+    return actor
+
+
+@pytest.mark.parametrize("asked", [None, "1", "2", "5", "999", "-3", "x"])
+def test_an_actor_page_lists_the_page_asked_for_of_what_readers_may_see(prolific, asked):
+    from django.core.paginator import Paginator
+
+    page = page_data.actor_page(prolific, claims_page=asked, events_page=asked)
+    claims = Claim.objects.published().filter(claimant=prolific).order_by(*page_data.NEWEST_FIRST).for_list()
+    expected = Paginator(claims, page_data.ACTOR_LIST_PAGE).get_page(asked)
+    assert page.claims.paginator.count == 130 and page.claims.number == expected.number
+    assert [c.pk for c in page.claims] == [c.pk for c in expected]
+    assert badges(page.claims) == badges(expected)
+    assert [c.story.title for c in page.claims] == [c.story.title for c in expected]
+    assert all(c.visible_claimant == prolific for c in page.claims)
+    events = Event.objects.published().filter(actors=prolific).order_by("occurred_at", "pk")
+    expected_events = Paginator(events, page_data.ACTOR_LIST_PAGE).get_page(asked)
+    assert page.events.paginator.count == 36 and page.events.number == expected_events.number
+    assert [(e.pk, e.get_absolute_url()) for e in page.events] == [(e.pk, e.get_absolute_url()) for e in expected_events]
+    assert [m.name for m in page.members] == ["Census Bureau", "Commerce Department"]
+    assert [(a.text, b.text) for a, b in page.contradictions] == [("Lutnick 3", "Lutnick 5"), ("Lutnick 3", "Said in Geneva")] or \
+        [(a.text, b.text) for a, b in page.contradictions] == [("Lutnick 3", "Said in Geneva"), ("Lutnick 3", "Lutnick 5")]
+    assert all(claim.backing is not None for pair in page.contradictions for claim in pair)
+
+
+def test_an_actor_page_reads_its_lists_in_two_round_trips_on_postgresql(prolific):
+    for _ in range(2):  # the session prepares each statement on its first use
+        with CaptureQueriesContext(connection) as queries:
+            page_data.actor_page(prolific, claims_page="2")
+    if connection.vendor == "postgresql":
+        assert len(queries) <= 2, [q["sql"] for q in queries]
+
+
+def test_an_update_page_shows_the_claims_and_events_it_links_that_readers_may_see_with_their_speakers(story):
+    pinned = Update.objects.select_related("story").get(headline="Pinned")
+    pinned.claims.add(Claim.objects.filter(claimant__name="Scott Bessent").first())
+    shown = page_data.update_page(pinned)
+    with CaptureQueriesContext(connection) as queries:
+        speakers = [c.visible_claimant.name if c.visible_claimant else None for c in shown.linked_claims]
+    assert "Scott Bessent" in speakers and not queries
+    expected = Update.objects.for_list().get(pk=pinned.pk)
+    assert [c.pk for c in shown.linked_claims] == [c.pk for c in expected.linked_claims]
+    assert {c.text for c in shown.linked_claims} >= {"Said in Geneva"}
+    assert not {c.text for c in shown.linked_claims} & {"Draft claim", "In a draft story"}
+    assert badges(shown.linked_claims) == badges(expected.linked_claims)
+    assert [c.visible_claimant for c in shown.linked_claims] == [c.visible_claimant for c in expected.linked_claims]
+    assert [e.title for e in shown.linked_events] == [e.title for e in expected.linked_events] == ["Event 0"]
+    assert [c.note for c in shown.shown_corrections] == ["An earlier version misnamed the venue."]
+    assert shown.backing == expected.backing
+
+
+def test_a_source_page_highlights_the_citations_of_claims_and_events_readers_may_see(story):
+    wire = Source.objects.get(title="Wire copy")
+    cite(wire, "talks are going well", claim=Claim.objects.get(text="Draft claim"))
+    cite(wire, "talks are going well", event=Event.objects.get(title="Draft event"))
+    shown = page_data.source_citations(wire)
+    expected = list(Citation.objects.filter(source=wire).shown_on_source().order_by("start", "pk"))
+    assert [c.pk for c in shown] == [c.pk for c in expected] and len(shown) > 10
+    with CaptureQueriesContext(connection) as queries:
+        read = [
+            (c.claim.get_absolute_url(), c.claim.text, c.claim.kind, c.claim.verification_status) if c.claim_id
+            else (c.event.get_absolute_url(), c.event.title) for c in shown
+        ]
+    assert not queries
+    assert read == [
+        (c.claim.get_absolute_url(), c.claim.text, c.claim.kind, c.claim.verification_status) if c.claim_id
+        else (c.event.get_absolute_url(), c.event.title) for c in expected
+    ]
+    assert not {"Draft claim", "Draft event"} & {text for _, text, *rest in read}
