@@ -25,7 +25,6 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils.cache import get_conditional_response, patch_response_headers
 
 from .stamps import request_stamp
@@ -202,7 +201,7 @@ def stamped_page(view):
 
 def stamped_row(request, model, find, /, **lookup):
     """find(**lookup): the row a reader page is about, kept in the shared cache under the content
-    stamp. `find` raises Http404 for no row readers may see (see `row_in`).
+    stamp. `find` raises Http404 for no row readers may see (page_data's `claim_row` and the like).
 
     With the whole-page caches off or missed, the lookup query was about half of a detail page
     whose fragments were warm. Keyed on the stamp like every fragment, so no write can leave it
@@ -215,9 +214,3 @@ def stamped_row(request, model, find, /, **lookup):
         row = find(**lookup)
         cache.set(cache_key, row, STAMPED_PAGE_SECONDS)
     return row
-
-
-def row_in(queryset):
-    """A `find` for stamped_row: get_object_or_404(queryset(), **lookup), the QuerySet built only
-    on a miss (building it was a fifth of a detail page served from its fragments)."""
-    return lambda **lookup: get_object_or_404(queryset(), **lookup)

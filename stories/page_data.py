@@ -17,6 +17,7 @@ and name a publication, and borrow their rules from the models (`Citation.confir
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -25,7 +26,8 @@ from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db import connection
+from django.db.models import Count, Exists, F, Model, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -1009,3 +1011,101 @@ def source_citations(source: Source, *, now: datetime | None = None) -> list[Cit
         SET_CITED_EVENT(citation, event)
         citations.append(citation)
     return citations
+
+
+
+# --- The rows detail pages are about -----------------------------------------------------------
+
+
+class JoinedColumns:
+    """A model's columns and those of the rows select_related(*related) would join to it, in one
+    compiled query's rows, and the instance they make with its related rows set (None where an
+    outer join found none), as select_related() sets them."""
+
+    def __init__(self, model, related: Sequence[str] = ()) -> None:
+        self.model = model
+        self.parts = [("", None, ModelColumns(model))]
+        for path in related:
+            parent, _, name = path.rpartition("__")
+            owner = model
+            for step in parent.split("__") if parent else ():
+                owner = owner._meta.get_field(step).related_model
+            field = owner._meta.get_field(name)
+            self.parts.append((path, (parent, field.set_cached_value), ModelColumns(field.related_model, path=path)))
+        self.names = [name for _, _, columns in self.parts for name in columns.names]
+
+    def load(self, row: Sequence) -> Model:
+        made, start = {}, 0
+        for path, link, columns in self.parts:
+            made[path] = columns.load(row, start)
+            start += len(columns)
+            if link is not None and made[link[0]] is not None:
+                link[1](made[link[0]], made[path])
+        return made[""]
+
+
+def _the_row(columns: JoinedColumns, query: CompiledQuery, what: str, **values) -> Model:
+    """The published row `query` finds for these values (and now), or 404."""
+    # A number no key can be (an address ending in 20 digits) finds nothing, as the ORM's
+    # lookups decide, rather than overflowing the database's integer.
+    low, high = connection.ops.integer_field_range(columns.model._meta.pk.get_internal_type())
+    if "pk" in values and not low <= values["pk"] <= high:
+        rows = []
+    else:
+        rows = query.rows(**values, now=timezone.now())
+    if not rows:
+        raise Http404(f"No published {what} is at this address.")
+    return columns.load(rows[0])
+
+
+CLAIM_ROW = JoinedColumns(Claim, ["claimant", "story"])
+EVENT_ROW = JoinedColumns(Event, ["story"])
+UPDATE_ROW = JoinedColumns(Update, ["story", "author"])
+ACTOR_ROW = JoinedColumns(Actor, ["affiliation", "affiliation__affiliation", "affiliation__affiliation__affiliation"])
+SOURCE_ROW = JoinedColumns(Source)
+_CLAIM_ROW = CompiledQuery(
+    lambda pk, now: Claim.objects.published(now=now).filter(pk=pk).values_list(*CLAIM_ROW.names), pk=int, now=datetime,
+)
+_EVENT_ROW = CompiledQuery(
+    lambda slug, pk, now: Event.objects.published(now=now).filter(story__slug=slug, pk=pk)
+    .values_list(*EVENT_ROW.names),
+    slug=str, pk=int, now=datetime,
+)
+_UPDATE_ROW = CompiledQuery(
+    lambda slug, pk, now: Update.objects.published(now=now).filter(story__slug=slug, pk=pk)
+    .values_list(*UPDATE_ROW.names),
+    slug=str, pk=int, now=datetime,
+)
+_ACTOR_ROW = CompiledQuery(
+    lambda slug, now: Actor.objects.published(now=now).filter(slug=slug).values_list(*ACTOR_ROW.names),
+    slug=str, now=datetime,
+)
+_SOURCE_ROW = CompiledQuery(
+    lambda slug, now: Source.objects.published(now=now).filter(slug=slug).values_list(*SOURCE_ROW.names),
+    slug=str, now=datetime,
+)
+
+
+def claim_row(*, pk: int) -> Claim:
+    """The published claim numbered `pk`, with its claimant and story, or 404 (for stamped_row)."""
+    return _the_row(CLAIM_ROW, _CLAIM_ROW, "claim", pk=pk)
+
+
+def event_row(*, slug: str, pk: int) -> Event:
+    """The published event `pk` of the story at `slug`, with its story, or 404."""
+    return _the_row(EVENT_ROW, _EVENT_ROW, "event", slug=slug, pk=pk)
+
+
+def update_row(*, slug: str, pk: int) -> Update:
+    """The published update `pk` of the story at `slug`, with its story and author, or 404."""
+    return _the_row(UPDATE_ROW, _UPDATE_ROW, "update", slug=slug, pk=pk)
+
+
+def actor_row(*, slug: str) -> Actor:
+    """The published actor at `slug`, with their affiliation chain (person → body → country), or 404."""
+    return _the_row(ACTOR_ROW, _ACTOR_ROW, "actor", slug=slug)
+
+
+def source_row(*, slug: str) -> Source:
+    """The published source at `slug`, or 404."""
+    return _the_row(SOURCE_ROW, _SOURCE_ROW, "source", slug=slug)

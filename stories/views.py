@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
 from . import page_data
-from .caching import page_cache, row_in, stamped_page, stamped_row
+from .caching import page_cache, stamped_page, stamped_row
 from .downloads import events_csv, timeline_json
 from .filters import ClaimFilter, EventFilter, UpdateFilter
 from .images import prepared_renditions
@@ -222,10 +222,7 @@ def story_claims(request, slug):
 @page_cache
 @stamped_page
 def update_detail(request, slug, pk):
-    update = stamped_row(
-        request, Update, row_in(lambda: Update.objects.published().select_related("story", "author")),
-        story__slug=slug, pk=pk,
-    )
+    update = stamped_row(request, Update, page_data.update_row, slug=slug, pk=pk)
     return _render_update(request, update)
 
 
@@ -240,9 +237,7 @@ def _render_update(request, update, *, is_preview: bool = False):
 @page_cache
 @stamped_page
 def event_detail(request, slug, pk):
-    event = stamped_row(
-        request, Event, row_in(lambda: Event.objects.published().select_related("story")), story__slug=slug, pk=pk,
-    )
+    event = stamped_row(request, Event, page_data.event_row, slug=slug, pk=pk)
     return _render_event(request, event)
 
 
@@ -256,7 +251,7 @@ def _render_event(request, event, *, is_preview: bool = False):
 @page_cache
 @stamped_page
 def claim_detail(request, pk):
-    claim = stamped_row(request, Claim, row_in(lambda: Claim.objects.published().select_related("claimant", "story")), pk=pk)
+    claim = stamped_row(request, Claim, page_data.claim_row, pk=pk)
     return _render_claim(request, claim)
 
 
@@ -279,10 +274,7 @@ def _render_claim(request, claim, *, is_preview: bool = False):
 @page_cache
 @stamped_page
 def actor_detail(request, slug):
-    actor = stamped_row(
-        request, Actor, row_in(lambda: Actor.objects.published().select_related("affiliation__affiliation__affiliation")),
-        slug=slug,
-    )
+    actor = stamped_row(request, Actor, page_data.actor_row, slug=slug)
     return _render_actor(request, actor)
 
 
@@ -317,7 +309,7 @@ def _render_actor(request, actor, *, is_preview: bool = False):
 @page_cache
 @stamped_page
 def source_detail(request, slug):
-    source = stamped_row(request, Source, row_in(Source.objects.published), slug=slug)
+    source = stamped_row(request, Source, page_data.source_row, slug=slug)
     return _render_source(request, source)
 
 

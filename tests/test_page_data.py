@@ -15,7 +15,7 @@ from stories.caching import clear_every_cache
 from stories.markup import cited_publication, fragment_key
 from stories.stamps import site_stamp
 from stories.models import (
-    Citation, Claim, ClaimKind, ClaimStatusChange, Correction, Event, EventParticipation, Outcome, ReviewState,
+    Actor, Citation, Claim, ClaimKind, ClaimStatusChange, Correction, Event, EventParticipation, Outcome, ReviewState,
     Source, Story, Update, VerificationStatus, backing_citations,
 )
 
@@ -455,3 +455,58 @@ def test_a_source_page_highlights_the_citations_of_claims_and_events_readers_may
         else (c.event.get_absolute_url(), c.event.title) for c in expected
     ]
     assert not {"Draft claim", "Draft event"} & {text for _, text, *rest in read}
+
+
+def _values(row) -> dict | None:
+    if row is None:
+        return None
+    return {field.attname: getattr(row, field.attname) for field in type(row)._meta.concrete_fields}
+
+
+def test_the_row_a_detail_page_is_about_is_the_published_one_with_what_select_related_joins(story, editor):
+    from django.http import Http404
+
+    geneva = Story.objects.get(title="Geneva truce")
+    parent = make_actor(name="US Commerce Department", affiliation=make_actor(name="United States"))
+    lutnick = make_actor(name="Howard Lutnick", affiliation=parent)
+    claim = Claim.objects.filter(claimant__name="Scott Bessent").first()
+    event = Event.objects.published_in(story).first()
+    update = Update.objects.get(headline="Pinned")
+    Update.objects.filter(pk=update.pk).update(author=editor)
+    wire = Source.objects.get(title="Wire copy")
+    pairs = [
+        (page_data.claim_row(pk=claim.pk), Claim.objects.select_related("claimant", "story").get(pk=claim.pk),
+         ["claimant", "story"]),
+        (page_data.event_row(slug=story.slug, pk=event.pk), Event.objects.select_related("story").get(pk=event.pk),
+         ["story"]),
+        (page_data.update_row(slug=story.slug, pk=update.pk),
+         Update.objects.select_related("story", "author").get(pk=update.pk), ["story", "author"]),
+        (page_data.actor_row(slug=lutnick.slug),
+         Actor.objects.select_related("affiliation__affiliation__affiliation").get(pk=lutnick.pk), ["affiliation"]),
+        (page_data.source_row(slug=wire.slug), wire, []),
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        for mine, theirs, related in pairs:
+            assert _values(mine) == _values(theirs)
+            for name in related:
+                assert _values(getattr(mine, name)) == _values(getattr(theirs, name))
+        assert page_data.update_row(slug=story.slug, pk=update.pk).author.first_name == editor.first_name
+        chain = page_data.actor_row(slug=lutnick.slug).affiliation
+        assert (chain.name, chain.affiliation.name, chain.affiliation.affiliation) == (
+            "US Commerce Department", "United States", None)
+    assert len(queries) == 2  # the update and the actor asked again; nothing read lazily
+    hidden = [
+        lambda: page_data.claim_row(pk=Claim.objects.get(text="Draft claim").pk),
+        lambda: page_data.claim_row(pk=Claim.objects.get(text="Scheduled claim").pk),
+        lambda: page_data.claim_row(pk=Claim.objects.get(text="In a draft story").pk),
+        lambda: page_data.event_row(slug=story.slug, pk=Event.objects.get(title="Draft event").pk),
+        lambda: page_data.event_row(slug=geneva.slug, pk=event.pk),
+        lambda: page_data.update_row(slug=story.slug, pk=Update.objects.get(headline="Draft update").pk),
+        lambda: page_data.update_row(slug=story.slug, pk=Update.objects.get(headline="Scheduled update").pk),
+        lambda: page_data.actor_row(slug=Actor.objects.get(name="Not out yet").slug),
+        lambda: page_data.source_row(slug=Source.objects.get(title="Not yet out").slug),
+        lambda: page_data.source_row(slug="no-such-source"),
+    ]
+    for read in hidden:
+        with pytest.raises(Http404):
+            read()
