@@ -37,6 +37,11 @@ def summary_row(section: dict) -> str:
     # Result files from before the "every cache empty" mode have no such row.
     empty = rows.get("story page, every cache empty")
     empty_cell = f"{empty['ratio']:.1f}% (p50 {empty['p50']:.0f} ms)" if empty else "—"
+    empty_details = [rows[f"{name}, every cache empty"] for name in details if f"{name}, every cache empty" in rows]
+    empty_details_cell = (
+        f"{min(row['ratio'] for row in empty_details):.1f}% (p50 {max(row['p50'] for row in empty_details):.0f} ms)"
+        if empty_details else "—"
+    )
     return (
         f"| {section['config']} | {section['events']:,} "
         f"| {story['ratio']:.0f}% (p50 {story['p50']:.0f} ms) "
@@ -44,7 +49,8 @@ def summary_row(section: dict) -> str:
         f"| {rows['updates poll, current ETag (304)']['ratio']:.0f}% "
         f"| {lowest:.0f}% "
         f"| {fresh['ratio']:.1f}% (p50 {fresh['p50']:.0f} ms) | {slowest_fresh:.1f} ms "
-        f"| {empty_cell} | {section['cold_ms']:.1f} ms | {sum(row['errors'] for row in rows.values())} |"
+        f"| {empty_cell} | {section['cold_ms']:.1f} ms | {empty_details_cell} "
+        f"| {sum(row['errors'] for row in rows.values())} |"
     )
 
 
@@ -58,8 +64,9 @@ def main(paths: list[str]) -> None:
     print("| database, cache | N events | story page | story page, page cache warm | poll 304 "
           "| detail pages (lowest) | story page, rendered each time (fragments warm) "
           "| detail pages rendered each time (slowest p50) | story page, every cache empty "
-          "| story page, every cache empty, in process | errors |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| story page, every cache empty, in process | detail pages, every cache empty (lowest; slowest p50) "
+          "| errors |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for path in paths:
         for section in sections(Path(path).read_text()):
             print(summary_row(section))
