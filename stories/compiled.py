@@ -561,3 +561,30 @@ class ModelColumns:
         state = instance._state = ModelState()
         state.adding, state.db = False, using
         return instance
+
+
+class JoinedColumns:
+    """A model's columns and those of the rows select_related(*related) would join to it, in one
+    compiled query's rows, and the instance they make with its related rows set (None where an
+    outer join found none), as select_related() sets them."""
+
+    def __init__(self, model: type[Model], related: Sequence[str] = ()) -> None:
+        self.model = model
+        self.parts = [("", None, ModelColumns(model))]
+        for path in related:
+            parent, _, name = path.rpartition("__")
+            owner = model
+            for step in parent.split("__") if parent else ():
+                owner = owner._meta.get_field(step).related_model
+            field = owner._meta.get_field(name)
+            self.parts.append((path, (parent, field.set_cached_value), ModelColumns(field.related_model, path=path)))
+        self.names = [name for _, _, columns in self.parts for name in columns.names]
+
+    def load(self, row: Sequence) -> Model:
+        made, start = {}, 0
+        for path, link, columns in self.parts:
+            made[path] = columns.load(row, start)
+            start += len(columns)
+            if link is not None and made[link[0]] is not None:
+                link[1](made[link[0]], made[path])
+        return made[""]

@@ -1,5 +1,5 @@
-"""What the story page, the live poll and the claim, event and actor pages show, read with
-compiled queries.
+"""What the reader pages show — the story page, the live poll, and the claim, event, actor,
+update and source pages — read with compiled queries.
 
 These are the site's hottest reads: every reader after an edit, a deploy or a cache flush renders
 the story page from them, the poll renders each changed update, and the detail pages are the long
@@ -17,7 +17,6 @@ and name a publication, and borrow their rules from the models (`Citation.confir
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -32,12 +31,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from . import compiled, tallies
-from .compiled import CompiledQuery, ModelColumns
+from .compiled import CompiledQuery, JoinedColumns, ModelColumns
 from .models import (
     BACKING_CITATIONS,
-    PUBLISHED_PARTICIPATIONS,
     LINKED_CLAIMS,
     LINKED_EVENTS,
+    PUBLISHED_PARTICIPATIONS,
     SHOWN_CORRECTIONS,
     Actor,
     Citation,
@@ -984,9 +983,13 @@ def actor_page(actor: Actor, *, claims_page=None, events_page=None, now: datetim
 # --- A source's page ---------------------------------------------------------------------------
 
 # What the source page reads of a citation's claim or event: the link, its words, its rating.
-CITED_CLAIM = ModelColumns(Claim, path="claim", only=("status", "published_at", "kind", "text", "verification_status"))
+CITED_CLAIM = ModelColumns(
+    Claim, path="claim", only=("status", "published_at", "kind", "text", "verification_status"),
+)
 CITED_EVENT = ModelColumns(Event, path="event", only=("status", "published_at", "title", "story"))
-CITED_EVENT_STORY = ModelColumns(Story, path="event__story", only=("status", "published_at", "title", "slug", "timezone"))
+CITED_EVENT_STORY = ModelColumns(
+    Story, path="event__story", only=("status", "published_at", "title", "slug", "timezone"),
+)
 SET_CITED_CLAIM, SET_CITED_EVENT = CITATION.related("claim"), CITATION.related("event")
 _ON_SOURCE = CompiledQuery(
     lambda source, now: Citation.objects.filter(source_id=source).shown_on_source(now=now).order_by("start", "pk")
@@ -1013,35 +1016,7 @@ def source_citations(source: Source, *, now: datetime | None = None) -> list[Cit
     return citations
 
 
-
 # --- The rows detail pages are about -----------------------------------------------------------
-
-
-class JoinedColumns:
-    """A model's columns and those of the rows select_related(*related) would join to it, in one
-    compiled query's rows, and the instance they make with its related rows set (None where an
-    outer join found none), as select_related() sets them."""
-
-    def __init__(self, model, related: Sequence[str] = ()) -> None:
-        self.model = model
-        self.parts = [("", None, ModelColumns(model))]
-        for path in related:
-            parent, _, name = path.rpartition("__")
-            owner = model
-            for step in parent.split("__") if parent else ():
-                owner = owner._meta.get_field(step).related_model
-            field = owner._meta.get_field(name)
-            self.parts.append((path, (parent, field.set_cached_value), ModelColumns(field.related_model, path=path)))
-        self.names = [name for _, _, columns in self.parts for name in columns.names]
-
-    def load(self, row: Sequence) -> Model:
-        made, start = {}, 0
-        for path, link, columns in self.parts:
-            made[path] = columns.load(row, start)
-            start += len(columns)
-            if link is not None and made[link[0]] is not None:
-                link[1](made[link[0]], made[path])
-        return made[""]
 
 
 def _the_row(columns: JoinedColumns, query: CompiledQuery, what: str, **values) -> Model:
