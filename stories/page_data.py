@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import groupby
 from typing import NamedTuple
 
@@ -816,7 +816,9 @@ ACTOR_CONTRADICTIONS = 20
 # asked, so a crawler paging far leaves no statement per page in the process or the session.
 COMPILED_LIST_PAGES = 4
 # What a list row reads of its story: the addresses, the title, the zone its times are shown in.
-STORY_NAMED = ModelColumns(Story, path="story", only=("status", "published_at", "title", "slug", "timezone"))
+STORY_NAMED = ModelColumns(
+    Story, path="story", only=("status", "published_at", "title", "slug", "timezone"),
+)
 
 
 def _claims_by(actor, now):
@@ -834,6 +836,7 @@ _ACTOR_LISTS = {
     "events": lambda actor, now: _events_of(actor, now).order_by("occurred_at", "pk")
     .values_list(*EVENT.names, *STORY_NAMED.names),
 }
+_ACTOR_LIST_COLUMNS = {"claims": CLAIM, "events": EVENT}
 _ACTOR_COUNTS = {
     "claims": CompiledQuery(
         lambda actor, now: _claims_by(actor, now).order_by().values("claimant_id").annotate(n=Count("pk"))
@@ -881,12 +884,15 @@ def _list_page_call(name: str, index: int, actor: Actor, now: datetime):
     return (_compiled_list_page(name, index), {"actor": actor.pk, "now": now}) if index < COMPILED_LIST_PAGES else None
 
 
-def _list_page_rows(name: str, index: int, actor: Actor, now: datetime) -> list[tuple]:
+def _list_page(name: str, index: int, actor: Actor, now: datetime) -> list:
+    """Page `index` (from 0) of the actor's claims or events, each with its story."""
     call = _list_page_call(name, index, actor, now)
     if call is not None:
-        return call[0].rows(**call[1])
-    start = index * ACTOR_LIST_PAGE
-    return list(_ACTOR_LISTS[name](actor.pk, now)[start:start + ACTOR_LIST_PAGE])
+        rows = call[0].rows(**call[1])
+    else:
+        start = index * ACTOR_LIST_PAGE
+        rows = list(_ACTOR_LISTS[name](actor.pk, now)[start:start + ACTOR_LIST_PAGE])
+    return _with_stories(list(map(_ACTOR_LIST_COLUMNS[name].load, rows)), rows)
 
 
 def _page_index(raw) -> int:
@@ -899,7 +905,7 @@ def _page_index(raw) -> int:
 
 class _Counted:
     """A list of `count` rows for Paginator, of which it reads only the page it shows: read(index)
-    gives that page's rows."""
+    gives that page's rows (index from 0)."""
 
     def __init__(self, count: int, read) -> None:
         self._count, self._read = count, read
@@ -942,24 +948,23 @@ def actor_page(actor: Actor, *, claims_page=None, events_page=None, now: datetim
     every claim shown in another."""
     now = now or timezone.now()
     asked = {"claims": claims_page, "events": events_page}
-    guessed = {name: _page_index(raw) for name, raw in asked.items()}
-    guesses = {name: _list_page_call(name, index, actor, now) for name, index in guessed.items()}
+    guesses = [_list_page_call(name, _page_index(raw), actor, now) for name, raw in asked.items()]
     first = [
         (_ACTOR_COUNTS["claims"], {"actor": actor.pk, "now": now}),
         (_ACTOR_COUNTS["events"], {"actor": actor.pk, "now": now}),
         (_MEMBERS, {"actor": actor.pk, "now": now}),
         (_CONTRADICTION_PAIRS, {"actor": actor.pk, "now": now}),
     ]
-    with compiled.sending_ahead([*first, *(call for call in guesses.values() if call is not None)]):
+    with compiled.sending_ahead([*first, *(call for call in guesses if call is not None)]):
         claim_count, event_count, members, pairs = (query.rows(**values) for query, values in first)
-        columns = {"claims": CLAIM, "events": EVENT}
-        counts = {"claims": claim_count[0][0] if claim_count else 0, "events": event_count[0][0] if event_count else 0}
-        pages = {}
-        for name in asked:
-            def read(index, name=name):
-                rows = _list_page_rows(name, index, actor, now)
-                return _with_stories(list(map(columns[name].load, rows)), rows)
-            pages[name] = Paginator(_Counted(counts[name], read), ACTOR_LIST_PAGE).get_page(asked[name])
+        counts = {"claims": claim_count, "events": event_count}
+        pages = {
+            name: Paginator(
+                _Counted(counts[name][0][0] if counts[name] else 0, partial(_list_page, name, actor=actor, now=now)),
+                ACTOR_LIST_PAGE,
+            ).get_page(raw)
+            for name, raw in asked.items()
+        }
     claims = list(pages["claims"].object_list)
     for claim in claims:
         SET_CLAIMANT(claim, actor)
@@ -977,7 +982,6 @@ def actor_page(actor: Actor, *, claims_page=None, events_page=None, now: datetim
         claims=pages["claims"], events=pages["events"], members=list(map(ACTOR.load, members)),
         contradictions=[(by_id[first], by_id[second]) for first, second in pairs],
     )
-
 
 
 # --- A source's page ---------------------------------------------------------------------------

@@ -314,9 +314,7 @@ def source_detail(request, slug):
 
 
 def _render_source(request, source, *, is_preview: bool = False):
-    citations = _when_read(
-        lambda: page_data.source_citations(source)
-    )
+    citations = _when_read(lambda: page_data.source_citations(source))
     return render(request, "stories/source_detail.html", {
         "source": source,
         "is_preview": is_preview,
@@ -329,7 +327,7 @@ def _render_source(request, source, *, is_preview: bool = False):
 
 PREVIEW_PAGES = {
     Story: (lambda obj: Story.objects.for_detail_page().get(pk=obj.pk), _render_story),
-    Update: (lambda obj: Update.objects.for_list().get(pk=obj.pk), _render_update),
+    Update: (lambda obj: Update.objects.select_related("story", "author").get(pk=obj.pk), _render_update),
     Event: (lambda obj: Event.objects.select_related("story").get(pk=obj.pk), _render_event),
     Claim: (lambda obj: Claim.objects.select_related("claimant", "story").get(pk=obj.pk), _render_claim),
     Actor: (lambda obj: Actor.objects.for_detail_page().get(pk=obj.pk), _render_actor),
