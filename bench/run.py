@@ -5,7 +5,9 @@ For each configuration (database × cache) and each story size N, this:
    through the project's models (bench/prepare.py, in its own process);
 2. serves it with gunicorn, DEBUG off and hashed static files, on 127.0.0.1;
 3. runs wrk against every endpoint in one run, side by side, bounded in time;
-4. prints and writes bench/results.md: requests/s, p50/p99 latency, errors, SQL queries per
+4. serves the smallest and the largest N at once with every cache empty and loads their story
+   pages in turns (flat in N, compared within one stretch of the machine's time);
+5. prints and writes bench/results.md: requests/s, p50/p99 latency, errors, SQL queries per
    request and throughput as a ratio to the minimal Django view.
 It also times import_seeds on the seeds and an import of synthetic articles in batches.
 
@@ -29,6 +31,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -87,7 +90,8 @@ def config_env(config: str, events: int) -> dict:
     if database == "sqlite":
         env["DATABASE_URL"] = f"sqlite:///{OUT / f'bench-{events}.sqlite3'}"
     else:
-        env["DATABASE_URL"] = f"{PG}/newsroom_bench"
+        # One database per N, so that two sizes can be served at once (side_by_side).
+        env["DATABASE_URL"] = f"{PG}/newsroom_bench_{events}"
     if cache == "redis":
         env["REDIS_URL"] = REDIS
     else:
@@ -209,6 +213,41 @@ def measure(config: str, events: int, args) -> dict:
     return prepared
 
 
+def side_by_side(config: str, stories: dict[int, str], args, rounds: int = 3) -> dict:
+    """The story page of the smallest and the largest N, every cache empty, served at once by two
+    servers and loaded in turns, the order swapped each round.
+
+    The sizes' own runs are minutes apart, and on a shared machine one row swings by up to 1.5×
+    between them (the floor measured early and late does not catch a slowdown in between): here
+    both sizes meet the same stretch of the machine's time. `stories` maps N to its story page.
+    """
+    small, large = min(stories), max(stories)
+    servers = {}
+    try:
+        for events in (small, large):
+            env = {**config_env(config, events), "DJANGO_SETTINGS_MODULE": "bench.every_cache_empty"}
+            servers[events] = Server(env, args.serving)
+        urls = {events: f"http://127.0.0.1:{servers[events].port}{stories[events]}" for events in (small, large)}
+        for url in urls.values():
+            wrk(url, {}, duration=1, connections=4)
+        measured = {small: [], large: []}
+        for round_ in range(rounds):
+            for events in ((small, large) if round_ % 2 == 0 else (large, small)):
+                measured[events].append(wrk(urls[events], {}, duration=args.duration, connections=args.connections))
+    finally:
+        for server in servers.values():
+            server.stop()
+    ratios = [a["rps"] / b["rps"] for a, b in zip(measured[small], measured[large])]
+    result = {"config": config, "small": small, "large": large, "ratios": ratios,
+              "small_rps": [row["rps"] for row in measured[small]],
+              "large_rps": [row["rps"] for row in measured[large]],
+              "errors": sum(row["errors"] for rows in measured.values() for row in rows)}
+    print(f"  {config} flat in N, side by side: N={small} {median(result['small_rps']):.0f} req/s, "
+          f"N={large} {median(result['large_rps']):.0f} req/s, ratio {median(ratios):.2f} "
+          f"(rounds {', '.join(f'{r:.2f}' for r in ratios)})", flush=True)
+    return result
+
+
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
@@ -216,7 +255,7 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {memory} GiB RAM, {platform.platform()}, Python {platform.python_version()}"
 
 
-def report(results: list[dict], imports: dict | None, args, command: str) -> str:
+def report(results: list[dict], flat: list[dict], imports: dict | None, args, command: str) -> str:
     lines = [
         "# Benchmark results", "",
         f"Machine: {machine()}.  ",
@@ -242,6 +281,18 @@ def report(results: list[dict], imports: dict | None, args, command: str) -> str
         lines += ["", f"Story page rendered with every cache empty (in process, median of 15): "
                       f"{result['cold_story_ms']:.1f} ms; with its fragments warm and no whole-page cache: "
                       f"{result['warm_story_ms']:.1f} ms.", ""]
+    if flat:
+        lines += ["## Flat in N, side by side", "",
+                  "The story page with every cache empty at the smallest and the largest N, served at "
+                  f"once and loaded in turns ({args.duration} s each, the order swapped each round); "
+                  "ratio = the smaller story's requests/s ÷ the larger's, per round and their median.", "",
+                  "| database, cache | N | req/s | N | req/s | ratio | rounds | errors |",
+                  "|---|---:|---:|---:|---:|---:|---|---:|"]
+        for row in flat:
+            lines.append(f"| {row['config']} | {row['small']:,} | {median(row['small_rps']):.0f} "
+                         f"| {row['large']:,} | {median(row['large_rps']):.0f} | {median(row['ratios']):.2f} "
+                         f"| {', '.join(f'{r:.2f}' for r in row['ratios'])} | {row['errors']} |")
+        lines.append("")
     if imports:
         rates = ", ".join(f"{r:.0f}" for r in imports["batch_rates"])
         lines += ["## Import", "",
@@ -272,16 +323,23 @@ def main() -> None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
     OUT.mkdir(parents=True, exist_ok=True)
     command = " ".join(["make bench", *(["BENCH_ARGS='" + " ".join(sys.argv[1:]) + "'"] if sys.argv[1:] else [])])
-    results = []
+    results, flat = [], []
+    sizes = list(map(int, args.sizes.split(",")))
     for config in args.configs.split(","):
-        for events in map(int, args.sizes.split(",")):
+        for events in sizes:
             results.append({"config": config, "events": events, **measure(config, events, args)})
+        if len(set(sizes)) > 1:
+            stories = {
+                result["events"]: next(row["url"] for row in result["endpoints"] if row["name"] == "story page")
+                for result in results if result["config"] == config
+            }
+            flat.append(side_by_side(config, stories, args))
     imports = None
     if args.import_articles:
         env = config_env(args.configs.split(",")[0], 0)
         fresh_database(env)
         imports = run_json(["--import-articles", str(args.import_articles)], env)
-    text = report(results, imports, args, command)
+    text = report(results, flat, imports, args, command)
     args.output.write_text(text + "\n", encoding="utf-8")
     print("\n" + text)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 SECTION = re.compile(r"^## (?P<config>\S+), N = (?P<events>[\d,]+) events")
 COLD = re.compile(r"every cache empty \(in process, median of \d+\): (?P<ms>[\d.]+) ms")
+FLAT = "## Flat in N, side by side"
 DETAIL_PAGES = ("update permalink", "actor page", "claim page", "event page", "source page")
 
 
@@ -20,12 +21,23 @@ def sections(text: str) -> list[dict]:
         if match := SECTION.match(line):
             current = {"config": match["config"], "events": int(match["events"].replace(",", "")), "rows": {}}
             found.append(current)
+        elif line.startswith("## "):
+            current = None
         elif current and line.startswith("| ") and not line.startswith("| endpoint"):
             name, rps, p50, _p99, errors, _queries, _ratio = (cell.strip() for cell in line.strip("|").split("|"))
             current["rows"][name] = {"rps": float(rps), "p50": float(p50), "errors": int(errors)}
         elif current and (match := COLD.search(line)):
             current["cold_ms"] = float(match["ms"])
     return found
+
+
+def side_by_side(text: str) -> list[str]:
+    """The rows of the "Flat in N, side by side" table (result files from before it have none)."""
+    _, found, rest = text.partition(FLAT)
+    if not found:
+        return []
+    return [line for line in rest.split("\n## ")[0].splitlines()
+            if line.startswith("| ") and not line.startswith("| database")]
 
 
 def summary_row(section: dict) -> str:
@@ -67,9 +79,17 @@ def main(paths: list[str]) -> None:
           "| story page, every cache empty, in process | detail pages, every cache empty (lowest; slowest p50) "
           "| errors |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    flat = []
     for path in paths:
-        for section in sections(Path(path).read_text()):
+        text = Path(path).read_text()
+        for section in sections(text):
             print(summary_row(section))
+        flat += side_by_side(text)
+    if flat:
+        print("\nFlat in N, side by side (the story page with every cache empty, both sizes served at once):\n")
+        print("| database, cache | N | req/s | N | req/s | ratio | rounds | errors |")
+        print("|---|---:|---:|---:|---:|---:|---|---:|")
+        print("\n".join(flat))
 
 
 if __name__ == "__main__":
