@@ -43,6 +43,7 @@ from stories.models import (
     VerificationStatus,
 )
 
+from .autocomplete import choose
 from .factories import (
     admin_url,
     client_for,
@@ -670,6 +671,79 @@ def test_changing_the_status_on_the_claim_form_with_a_new_note_replaces_it_and_k
     )
 
 
+def _options(html: str, name: str) -> int:
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    return select.group(1).count("<option")
+
+
+def test_the_claim_form_searches_sources_and_updates_instead_of_listing_every_one(as_editor, editor):
+    story = make_story()
+    claim = make_claim(story, verification_note="No second source yet.")
+    cite(make_source(title="The wire copy"), "talks are going well", claim=claim)
+    url = admin_url(claim)
+    small = as_editor.get(url).content.decode()
+    for n in range(150):
+        make_source(title=f"Background source {n}")
+        make_update(story, headline=f"Earlier update {n}")
+    big = as_editor.get(url).content.decode()
+    # A list of every source and update on the site made a claim's form 856 KB at 1,000 sources and
+    # 10,000 updates; searched, the form holds only what is chosen, however big the site grows.
+    assert len(big) < len(small) + 1000
+    for name in ("prompted_by_source", "prompted_by_update", "citations-0-source"):
+        assert _options(big, name) <= 2, name
+        assert "admin-autocomplete" in re.search(rf'<select name="{name}"[^>]*>', big).group(0)
+
+    statement = make_source(title="Commerce Ministry statement")
+    prompt = make_update(story, headline="Ministry confirms")
+    response = submit(as_editor, url, {
+        "verification_status": "corroborated", "verification_note": "Confirmed by the Commerce Ministry.",
+        "prompted_by_source": str(statement.pk), "prompted_by_update": str(prompt.pk),
+    })
+    assert response.status_code == 302, errors_on(response)
+    change = ClaimStatusChange.objects.get(claim=claim)
+    assert (change.prompted_by_source, change.prompted_by_update) == (statement, prompt)
+
+
+def test_an_update_of_another_story_cannot_be_named_as_what_prompted_a_claims_new_status(as_editor):
+    claim = make_claim(verification_note="No second source yet.")
+    elsewhere = make_update(make_story(title="Another story"), headline="Elsewhere")
+    response = submit(as_editor, admin_url(claim), {
+        "verification_status": "corroborated", "verification_note": "Confirmed.", "prompted_by_update": str(elsewhere.pk),
+    })
+    assert response.status_code == 200
+    assert "Select a valid choice" in errors_on(response)
+    assert not ClaimStatusChange.objects.exists()
+
+
+@pytest.mark.parametrize("model_name, field_name, model, make", [
+    ("claimstatuschange", "prompted_by_source", Source, lambda: make_source(title="Commerce Ministry statement")),
+    ("claimstatuschange", "prompted_by_update", Update, lambda: make_update(headline="Commerce Ministry statement")),
+    ("citation", "source", Source, lambda: make_source(title="Commerce Ministry statement")),
+])
+@pytest.mark.parametrize("desk", ["as_editor", "as_reporter"])
+def test_the_desks_choosers_find_sources_by_headline_and_updates_by_their_words(request, desk, model_name, field_name, model, make):
+    wanted = make()
+    # Found by what an editor types in the chooser, not by every article that uses the words.
+    other = make_source(title="Unrelated", text="Officials cited the ministry statement of Monday.")
+    response = request.getfixturevalue(desk).get(reverse("admin:autocomplete"), {
+        "app_label": "stories", "model_name": model_name, "field_name": field_name, "term": "ministry statement",
+    })
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == [str(wanted)]
+    assert str(other) not in response.content.decode()
+
+
+def test_bulk_verification_page_searches_sources_and_updates_instead_of_listing_them(as_editor):
+    claim = make_claim(text="One")
+    for n in range(50):
+        make_source(title=f"Background source {n}")
+        make_update(headline=f"Earlier update {n}")
+    page = as_editor.post(admin_url(Claim, "changelist"), {"action": "mark_disputed", "_selected_action": [claim.pk]})
+    html = page.content.decode()
+    assert _options(html, "prompted_by_source") <= 1 and _options(html, "prompted_by_update") <= 1
+    assert "admin/js/autocomplete.js" in html  # the search box's script comes with the page
+
+
 def test_claim_history_on_the_desk_tells_imported_steps_from_editors_checks(as_editor, editor):
     claim = make_claim(verification_status=VerificationStatus.UNVERIFIED)
     review.record_status_change(claim=claim, from_status=VerificationStatus.UNREVIEWED,
@@ -1008,7 +1082,7 @@ def test_selecting_words_in_the_source_sets_an_exact_citation_even_after_an_emoj
     claim = make_claim(text="Talks are going well")
 
     page.goto(f"{live_server.url}{admin_url(Citation, 'add')}?claim={claim.pk}")
-    page.select_option("select[name=source]", str(source.pk))
+    choose(page, "source", "Lutnick post")
     page.wait_for_selector(".desk-source-text:has-text('Lutnick')")
     page.evaluate(SELECT_IN_SOURCE, "Talks are going well")
     assert page.input_value("[name=excerpt]") == "Talks are going well"

@@ -101,7 +101,9 @@ class DeskAdmin(CheckedInputs, SimpleHistoryAdmin):
     # Forms
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        return desk_forms.for_user(form, request.user, revert=getattr(request, "desk_revert", False))
+        return desk_forms.for_user(
+            form, request.user, revert=getattr(request, "desk_revert", False), admin_site=self.admin_site,
+        )
 
     def get_changelist_form(self, request, **kwargs):
         kwargs.setdefault("form", desk_forms.DeskForm)

@@ -137,7 +137,7 @@ class ClaimAdmin(CitedAdmin, DeskAdmin):
         return short(obj.speaker_on_desk, 30)
 
     def set_verification(self, request, queryset, status: VerificationStatus):
-        form = desk_forms.VerificationForm(request.POST if "apply" in request.POST else None)
+        form = desk_forms.VerificationForm(request.POST if "apply" in request.POST else None, admin_site=self.admin_site)
         if form.is_valid():
             changed = review.set_verification_status(
                 claims=queryset, status=status, user=request.user, note=form.cleaned_data["note"],

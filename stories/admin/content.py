@@ -83,6 +83,7 @@ class CitationInline(DeskChildInline, admin.StackedInline):
     formset = CitationFormSet
     fields = ["source", "excerpt", "start", "end", "relation", "is_stale"]
     readonly_fields = ["is_stale"]
+    autocomplete_fields = ["source"]  # searched, not a list of every source on the site
     extra = 0
     verbose_name_plural = "Citations: the exact words this rests on"
 
@@ -358,6 +359,14 @@ class SourceAdmin(DeskAdmin):
 
     class Media:
         js = ["stories/admin/make_from_words.js"]
+
+    def get_search_fields(self, request):
+        # Choosing a source on a claim, citation or status change (the admin's autocomplete), an
+        # editor types its headline or publisher: searched in the articles' words as well, any
+        # number or common word found nearly every source.
+        if request.resolver_match and request.resolver_match.url_name == "autocomplete":
+            return ["title", "publisher"]
+        return super().get_search_fields(request)
 
     def get_fieldsets(self, request, obj=None):
         details = ["title", "slug", "publisher", "author", "url", "kind", "source_published_at", "content_group"]

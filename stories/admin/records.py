@@ -40,7 +40,7 @@ class CitationAdmin(DeskChildAdmin):
     list_display = ["words", "short_source", "cites", "is_stale"]
     list_filter = ["is_stale", "source"]
     list_select_related = ["source", "claim", "event"]
-    autocomplete_fields = ["claim", "event"]
+    autocomplete_fields = ["source", "claim", "event"]
     search_fields = ["excerpt"]
 
     class Media:

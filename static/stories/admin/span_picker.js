@@ -130,11 +130,18 @@
     pre.addEventListener("mouseup", pick);
     pre.addEventListener("keyup", pick);
     if (source) {
-      source.addEventListener("change", function () {
+      var chosen = function () {
         start.value = "";
         end.value = "";
         load();
-      });
+      };
+      // The admin's source search (select2) announces a choice as a jQuery event, which
+      // addEventListener does not hear; a jQuery handler hears that and the browser's own.
+      if (window.django && window.django.jQuery) {
+        window.django.jQuery(source).on("change", chosen);
+      } else {
+        source.addEventListener("change", chosen);
+      }
     }
     load();
   }
