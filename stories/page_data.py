@@ -504,12 +504,13 @@ def story_actors(story: Story, *, now: datetime | None = None):
 
 
 _ACTORS = CompiledQuery(
-    lambda story, now: story_actors(_story(story), now=now).values_list(*ACTOR.names)[:ACTORS_ON_STORY_PAGE],
+    lambda story, now: story_actors(_story(story), now=now).values_list(*ACTOR.names)[:ACTORS_ON_STORY_PAGE + 1],
     generic_plan=True, in_index_order=True, join_by_key=True, story=int, now=datetime,
 )
 
 
 def actors_shown(story: Story, *, now: datetime | None = None) -> list[Actor]:
+    """The people list, one more than is shown (so the page can say there are more)."""
     now = now or timezone.now()
     return [ACTOR.load(row) for row in _ACTORS.rows(story=story.pk, now=now)]
 

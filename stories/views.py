@@ -155,6 +155,7 @@ def _render_story(request, story, *, is_preview: bool = False):
         "claim_groups": page.claim_groups,
         "figures": page.figures,
         "actors": page.actors,
+        "actors_shown": page_data.ACTORS_ON_STORY_PAGE,
         "sources": page.sources,
         "sources_shown": page_data.SOURCES_ON_STORY_PAGE,
         "renditions": SimpleLazyObject(lambda: prepared_renditions(

@@ -11,7 +11,7 @@ from django.utils import timezone
 from stories import images
 from stories.models import ClaimKind, Precision, VerificationStatus
 from stories.markup import quoted
-from stories.page_data import UPDATES_ON_STORY_PAGE
+from stories.page_data import ACTORS_ON_STORY_PAGE, SOURCES_ON_STORY_PAGE, UPDATES_ON_STORY_PAGE
 from tests.factories import cite, jpeg_file, make_actor, make_claim, make_event, make_source, make_staff, make_story, make_update
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +44,26 @@ def test_the_story_page_lists_its_sources_with_the_original_or_says_none_is_give
     memo_item = section.split("Briefing note", 1)[1].split("</li>", 1)[0]
     assert "No publisher given" in memo_item and "No web address given" in memo_item
     assert "Not cited here" not in section and unused.get_absolute_url() not in section
+
+
+def test_a_story_with_more_people_and_sources_than_its_page_lists_says_where_the_rest_are(client):
+    story = make_story()
+    for n in range(ACTORS_ON_STORY_PAGE + 1):
+        claim = make_claim(story=story, claimant=make_actor(name=f"Delegate {n:03}"))
+        if n <= SOURCES_ON_STORY_PAGE:
+            cite(make_source(title=f"Report {n:03}"), "talks are going well", claim=claim)
+    html = html_of(client.get(story.get_absolute_url()))
+    people = html.split('id="people"', 1)[1].split("</section>", 1)[0]
+    sources = html.split('id="sources"', 1)[1].split("</section>", 1)[0]
+    assert people.count("<li>") == ACTORS_ON_STORY_PAGE and "Delegate 059" in people and "Delegate 060" not in people
+    assert "More people and bodies are named on the claim and event pages." in people
+    assert sources.count('class="source-list__item"') == SOURCES_ON_STORY_PAGE
+    assert "More sources are cited on the claim and event pages." in sources
+
+    small = make_story(slug="small-story")
+    make_claim(story=small, claimant=make_actor(name="Only delegate"))
+    html = html_of(client.get(small.get_absolute_url()))
+    assert "Only delegate" in html and "More people and bodies" not in html
 
 
 def test_a_draft_source_or_a_source_cited_only_by_a_draft_claim_is_not_listed(client):
