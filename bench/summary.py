@@ -31,7 +31,7 @@ def sections(text: str) -> list[dict]:
     return found
 
 
-def side_by_side(text: str) -> list[str]:
+def flat_rows(text: str) -> list[str]:
     """The rows of the "Flat in N, side by side" table (result files from before it have none)."""
     _, found, rest = text.partition(FLAT)
     if not found:
@@ -84,7 +84,7 @@ def main(paths: list[str]) -> None:
         text = Path(path).read_text()
         for section in sections(text):
             print(summary_row(section))
-        flat += side_by_side(text)
+        flat += flat_rows(text)
     if flat:
         print("\nFlat in N, side by side (the story page with every cache empty, both sizes served at once):\n")
         print("| database, cache | N | req/s | N | req/s | ratio | rounds | errors |")

@@ -715,13 +715,13 @@ def test_an_update_of_another_story_cannot_be_named_as_what_prompted_a_claims_ne
     assert not ClaimStatusChange.objects.exists()
 
 
-@pytest.mark.parametrize("model_name, field_name, model, make", [
-    ("claimstatuschange", "prompted_by_source", Source, lambda: make_source(title="Commerce Ministry statement")),
-    ("claimstatuschange", "prompted_by_update", Update, lambda: make_update(headline="Commerce Ministry statement")),
-    ("citation", "source", Source, lambda: make_source(title="Commerce Ministry statement")),
+@pytest.mark.parametrize("model_name, field_name, make", [
+    ("claimstatuschange", "prompted_by_source", lambda: make_source(title="Commerce Ministry statement")),
+    ("claimstatuschange", "prompted_by_update", lambda: make_update(headline="Commerce Ministry statement")),
+    ("citation", "source", lambda: make_source(title="Commerce Ministry statement")),
 ])
 @pytest.mark.parametrize("desk", ["as_editor", "as_reporter"])
-def test_the_desks_choosers_find_sources_by_headline_and_updates_by_their_words(request, desk, model_name, field_name, model, make):
+def test_the_desks_choosers_find_sources_by_headline_and_updates_by_their_words(request, desk, model_name, field_name, make):
     wanted = make()
     # Found by what an editor types in the chooser, not by every article that uses the words.
     other = make_source(title="Unrelated", text="Officials cited the ministry statement of Monday.")
