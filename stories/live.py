@@ -133,29 +133,38 @@ def _last_reader_visible_write():
     )
 
 
-def poll_state(slug: str) -> PollState | None:
-    """The story's poll cursor and live state in one indexed query, or None if readers can't see it."""
+def _poll_state_query(slug, now):
     story_updates = Update.objects.filter(story=OuterRef("pk"))
-    row = (
-        Story.objects.published().filter(slug=slug)
+    return (
+        Story.objects.published(now=now).filter(slug=slug)
         .annotate(
             has_due_scheduled=Exists(
-                story_updates.filter(visible_to_readers(), published_at__gt=F("updated_at"))
+                story_updates.filter(visible_to_readers(now=now), published_at__gt=F("updated_at"))
             ),
             last_update_write=_last_reader_visible_write(),
             last_update_published=Subquery(
-                story_updates.filter(visible_to_readers()).order_by("-published_at").values("published_at")[:1]
+                story_updates.filter(visible_to_readers(now=now)).order_by("-published_at").values("published_at")[:1]
             ),
         )
+        .order_by()
         .values_list(
             "pk", "update_sequence", "is_live", "coverage_end", "updated_at",
             "has_due_scheduled", "last_update_write", "last_update_published",
-        )
-        .first()
+        )[:1]
     )
-    if row is None:
+
+
+# Built and compiled once per process: building it through the ORM (three subqueries, one over the
+# updates' history) took about 4 ms of each poll that read it, the query itself 0.1 ms.
+_POLL_STATE = CompiledQuery(_poll_state_query, slug=str, now=datetime)
+
+
+def poll_state(slug: str) -> PollState | None:
+    """The story's poll cursor and live state in one indexed query, or None if readers can't see it."""
+    rows = _POLL_STATE.rows(slug=slug, now=timezone.now())
+    if not rows:
         return None
-    pk, sequence, is_live, coverage_end, story_updated_at, due, last_write, last_published = row
+    pk, sequence, is_live, coverage_end, story_updated_at, due, last_write, last_published = rows[0]
     last_modified = max(moment for moment in (story_updated_at, last_write, last_published) if moment)
     return PollState(pk, sequence, is_live, coverage_end, last_modified, bool(due))
 
