@@ -12,6 +12,7 @@ from pathlib import Path
 SECTION = re.compile(r"^## (?P<config>\S+), N = (?P<events>[\d,]+) events")
 COLD = re.compile(r"every cache empty \(in process, median of \d+\): (?P<ms>[\d.]+) ms")
 FLAT = "## Flat in N, side by side"
+TARGETS = "## Targets, in rounds"
 DETAIL_PAGES = ("update permalink", "actor page", "claim page", "event page", "source page")
 
 
@@ -31,9 +32,10 @@ def sections(text: str) -> list[dict]:
     return found
 
 
-def flat_rows(text: str) -> list[str]:
-    """The rows of the "Flat in N, side by side" table (result files from before it have none)."""
-    _, found, rest = text.partition(FLAT)
+def table_rows(text: str, heading: str) -> list[str]:
+    """The rows of the table under `heading` ("Flat in N, side by side", "Targets, in rounds");
+    none from result files from before it."""
+    _, found, rest = text.partition(heading)
     if not found:
         return []
     return [line for line in rest.split("\n## ")[0].splitlines()
@@ -79,17 +81,24 @@ def main(paths: list[str]) -> None:
           "| story page, every cache empty, in process | detail pages, every cache empty (lowest; slowest p50) "
           "| errors |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    flat = []
+    flat, held = [], []
     for path in paths:
         text = Path(path).read_text()
         for section in sections(text):
             print(summary_row(section))
-        flat += flat_rows(text)
+        flat += table_rows(text, FLAT)
+        held += table_rows(text, TARGETS)
     if flat:
         print("\nFlat in N, side by side (the story page with every cache empty, both sizes served at once):\n")
         print("| database, cache | N | req/s | N | req/s | ratio | rounds | errors |")
         print("|---|---:|---:|---:|---:|---:|---|---:|")
         print("\n".join(flat))
+    if held:
+        print("\nTargets, in rounds (each round against the minimal view measured at its start and end):\n")
+        print("| database, cache | N | page | target | req/s | p50 ms | p99 ms | ratio (median) | ratio per round "
+              "| errors | met |")
+        print("|---|---:|---|---|---:|---:|---:|---:|---|---:|---|")
+        print("\n".join(held))
 
 
 if __name__ == "__main__":
