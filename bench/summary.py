@@ -9,11 +9,12 @@ import re
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.run import DETAIL_PAGES, FLAT_HEADING, TARGETS_HEADING  # noqa: E402
+
 SECTION = re.compile(r"^## (?P<config>\S+), N = (?P<events>[\d,]+) events")
 COLD = re.compile(r"every cache empty \(in process, median of \d+\): (?P<ms>[\d.]+) ms")
-FLAT = "## Flat in N, side by side"
-TARGETS = "## Targets, in rounds"
-DETAIL_PAGES = ("update permalink", "actor page", "claim page", "event page", "source page")
 
 
 def sections(text: str) -> list[dict]:
@@ -86,8 +87,8 @@ def main(paths: list[str]) -> None:
         text = Path(path).read_text()
         for section in sections(text):
             print(summary_row(section))
-        flat += table_rows(text, FLAT)
-        held += table_rows(text, TARGETS)
+        flat += table_rows(text, FLAT_HEADING)
+        held += table_rows(text, TARGETS_HEADING)
     if flat:
         print("\nFlat in N, side by side (the story page with every cache empty, both sizes served at once):\n")
         print("| database, cache | N | req/s | N | req/s | ratio | rounds | errors |")
